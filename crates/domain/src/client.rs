@@ -1,0 +1,236 @@
+//! Clients of the agency and the rules on their fields.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+
+use crate::ids::{ClientId, UserId};
+use crate::platform::{Platform, PlatformConnection};
+use crate::validation::{ValidationError, bounded_text};
+
+/// A client's display name: 1–200 characters after trimming.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClientName(String);
+
+impl ClientName {
+    /// Longest name accepted.
+    pub const MAX_CHARS: usize = 200;
+
+    /// Trims and checks a name.
+    ///
+    /// # Errors
+    /// [`ValidationError`] on `name` when empty or longer than [`Self::MAX_CHARS`].
+    pub fn new(raw: &str) -> Result<Self, ValidationError> {
+        bounded_text("name", raw, 1, Self::MAX_CHARS).map(Self)
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A client's contact e-mail address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientEmail(String);
+
+impl ClientEmail {
+    /// Trims and checks an address (RFC 5322 syntax, at most 254 characters).
+    ///
+    /// # Errors
+    /// [`ValidationError`] on `email` when it is not an address.
+    pub fn new(raw: &str) -> Result<Self, ValidationError> {
+        let trimmed = raw.trim();
+        let parsed = email_address::EmailAddress::from_str(trimmed)
+            .map_err(|_| ValidationError::new("email", "must be an e-mail address such as client@example.com"))?;
+        if trimmed.len() > 254 {
+            return Err(ValidationError::new("email", "must be at most 254 characters"));
+        }
+        Ok(Self(parsed.as_str().to_owned()))
+    }
+
+    /// The address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The URL of a client's logo: absolute `https`, at most 2,048 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogoUrl(String);
+
+impl LogoUrl {
+    /// Trims and checks a URL.
+    ///
+    /// # Errors
+    /// [`ValidationError`] on `logo` when it is not an absolute `https` URL.
+    pub fn new(raw: &str) -> Result<Self, ValidationError> {
+        let trimmed = raw.trim();
+        if trimmed.len() > 2048 {
+            return Err(ValidationError::new("logo", "must be at most 2048 characters"));
+        }
+        let url = url::Url::parse(trimmed).map_err(|_| {
+            ValidationError::new("logo", "must be an absolute URL such as https://example.com/logo.png")
+        })?;
+        if url.scheme() != "https" || url.host_str().is_none() {
+            return Err(ValidationError::new("logo", "must be an https URL with a host"));
+        }
+        Ok(Self(url.into()))
+    }
+
+    /// The URL.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Lifecycle of a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClientStatus {
+    /// Worked on now.
+    Active,
+    /// Paused by the agency; still readable and chattable.
+    Inactive,
+    /// Removed from the agency's list; its conversations stay readable, no new chats.
+    Archived,
+}
+
+impl ClientStatus {
+    /// The status's name in the customer's data model.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Inactive => "inactive",
+            Self::Archived => "archived",
+        }
+    }
+}
+
+impl FromStr for ClientStatus {
+    type Err = ValidationError;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw {
+            "active" => Ok(Self::Active),
+            "inactive" => Ok(Self::Inactive),
+            "archived" => Ok(Self::Archived),
+            _ => Err(ValidationError::new("status", "must be one of active, inactive, archived")),
+        }
+    }
+}
+
+/// A client of the agency, owned by one user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Client {
+    /// The client's id.
+    pub id: ClientId,
+    /// The agency user who owns it.
+    pub user_id: UserId,
+    /// Display name.
+    pub name: ClientName,
+    /// Contact address.
+    pub email: Option<ClientEmail>,
+    /// Logo URL.
+    pub logo: Option<LogoUrl>,
+    /// Connections by platform.
+    pub platforms: BTreeMap<Platform, PlatformConnection>,
+    /// Lifecycle status.
+    pub status: ClientStatus,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Client {
+    /// Connections whose figures the analyst may use.
+    pub fn serving_connections(&self) -> impl Iterator<Item = &PlatformConnection> {
+        self.platforms.values().filter(|c| c.serves_data())
+    }
+}
+
+/// What a user gives to create a client.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewClient {
+    /// Display name.
+    pub name: ClientName,
+    /// Contact address.
+    pub email: Option<ClientEmail>,
+    /// Logo URL.
+    pub logo: Option<LogoUrl>,
+}
+
+/// A change to a client; `None` leaves a field as it is, `Some(None)` clears an optional one.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ClientChanges {
+    /// New name.
+    pub name: Option<ClientName>,
+    /// New or cleared e-mail.
+    pub email: Option<Option<ClientEmail>>,
+    /// New or cleared logo.
+    pub logo: Option<Option<LogoUrl>>,
+    /// New status.
+    pub status: Option<ClientStatus>,
+}
+
+impl ClientChanges {
+    /// Whether the change would change nothing.
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none() && self.email.is_none() && self.logo.is_none() && self.status.is_none()
+    }
+
+    /// Applies the change to `client` at `now`.
+    pub fn apply_to(self, client: &mut Client, now: DateTime<Utc>) {
+        if let Some(name) = self.name {
+            client.name = name;
+        }
+        if let Some(email) = self.email {
+            client.email = email;
+        }
+        if let Some(logo) = self.logo {
+            client.logo = logo;
+        }
+        if let Some(status) = self.status {
+            client.status = status;
+        }
+        client.updated_at = now;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(ClientName::new("  Acme Corp ").unwrap().as_str(), "Acme Corp");
+        assert!(ClientName::new("   ").is_err());
+        assert!(ClientName::new(&"a".repeat(200)).is_ok());
+        let err = ClientName::new(&"a".repeat(201)).unwrap_err();
+        assert_eq!(err.field(), "name");
+        assert!(err.message().contains("200"));
+    }
+
+    #[test]
+    fn emails_are_checked() {
+        assert!(ClientEmail::new("client@acmecorp.com").is_ok());
+        for bad in ["", "acme", "a@", "@acme.com"] {
+            assert_eq!(ClientEmail::new(bad).unwrap_err().field(), "email", "{bad}");
+        }
+    }
+
+    #[test]
+    fn logos_must_be_https() {
+        assert!(LogoUrl::new("https://cdn.acme.com/logo.png").is_ok());
+        for bad in ["http://cdn.acme.com/logo.png", "logo.png", "javascript:alert(1)", "https://"] {
+            assert_eq!(LogoUrl::new(bad).unwrap_err().field(), "logo", "{bad}");
+        }
+    }
+
+    #[test]
+    fn client_statuses_parse() {
+        assert_eq!("archived".parse::<ClientStatus>().unwrap(), ClientStatus::Archived);
+        assert!("gone".parse::<ClientStatus>().is_err());
+    }
+}

@@ -1,0 +1,354 @@
+//! The ports: what the domain needs from the outside world, as traits that adapters implement.
+//!
+//! Every storage method that reads or writes a user's data takes the owning user's id, so that a
+//! query without the user cannot be written. The exceptions are system-wide by nature and live on
+//! their own traits: [`ConversationRetention`], [`DemoDataStore`] and [`JobLock`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+
+use crate::analyst::{ChatRequest, DeltaSink, ModelTurn};
+use crate::cipher::SealedToken;
+use crate::client::{Client, ClientChanges};
+use crate::conversation::{Conversation, ConversationChanges, Feedback, Message, MessagePage};
+use crate::ids::{ClientId, ConversationId, MessageId, UserId};
+use crate::paging::{ClientCursor, ClientQuery, ConversationCursor, ConversationQuery, Page};
+use crate::platform::{DateRange, Platform, PlatformAccount, PlatformConnection, PlatformData, PlatformSnapshot};
+use crate::user::{ChatActivity, Preferences, UserChatbot};
+
+/// Why a store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store cannot be reached now; retrying later may work.
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
+    /// A record with the same unique key exists.
+    #[error("a record with the same key already exists")]
+    AlreadyExists,
+    /// Anything else, with its cause.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Clients and their platform connections.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ClientStore: Send + Sync {
+    /// Stores a new client (owned by `client.user_id`).
+    async fn insert(&self, client: &Client) -> Result<(), StoreError>;
+    /// The user's client with this id, if any.
+    async fn get(&self, user: UserId, id: ClientId) -> Result<Option<Client>, StoreError>;
+    /// A page of the user's clients, sorted by name then id.
+    async fn list(&self, user: UserId, query: &ClientQuery) -> Result<Page<Client, ClientCursor>, StoreError>;
+    /// Applies `changes` at `now`; `None` when the user has no such client.
+    async fn update(
+        &self,
+        user: UserId,
+        id: ClientId,
+        changes: ClientChanges,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Client>, StoreError>;
+    /// Replaces the connection of `connection.platform()`; `false` when the user has no such client.
+    async fn save_connection(
+        &self,
+        user: UserId,
+        id: ClientId,
+        connection: &PlatformConnection,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+}
+
+/// Where an appended message may land, so that the cap is enforced by the write itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMessage {
+    /// The message.
+    pub message: Message,
+    /// The write succeeds only while the conversation holds at most this many messages.
+    pub max_count_before: u32,
+    /// Tokens to add to the conversation's total.
+    pub tokens_used: u64,
+    /// Platforms to add to the conversation's `platformsQueried`.
+    pub platforms: Vec<Platform>,
+}
+
+/// What became of an append.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AppendOutcome {
+    /// Stored; the conversation as it is now (re-activated if it was archived).
+    Appended(Conversation),
+    /// The user has no such conversation, or it is deleted.
+    NotFound,
+    /// The conversation holds too many messages.
+    Full,
+}
+
+/// What became of a rating.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FeedbackOutcome {
+    /// Recorded; the message as it is now.
+    Rated(Message),
+    /// The user has no such conversation, or it is deleted.
+    ConversationNotFound,
+    /// The conversation has no such message.
+    MessageNotFound,
+    /// The message is not the analyst's.
+    NotAnAnswer,
+}
+
+/// Conversations and their embedded messages.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ConversationStore: Send + Sync {
+    /// Stores a new conversation (owned by `conversation.user_id`).
+    async fn insert(&self, conversation: &Conversation) -> Result<(), StoreError>;
+    /// The user's conversation with this id, deleted ones included, without messages.
+    async fn get(&self, user: UserId, id: ConversationId) -> Result<Option<Conversation>, StoreError>;
+    /// A page of the user's conversations, never deleted ones, newest `lastMessageAt` first.
+    async fn list(
+        &self,
+        user: UserId,
+        query: &ConversationQuery,
+    ) -> Result<Page<Conversation, ConversationCursor>, StoreError>;
+    /// Applies `changes` to a conversation that is not deleted; `None` when there is none.
+    async fn update(
+        &self,
+        user: UserId,
+        id: ConversationId,
+        changes: ConversationChanges,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Conversation>, StoreError>;
+    /// Marks a conversation deleted at `now`; `false` when there is none that is not deleted.
+    async fn soft_delete(&self, user: UserId, id: ConversationId, now: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// Up to `limit` messages before `before` (the newest when `None`), oldest first; `None` when the
+    /// user has no such conversation that is not deleted, or `before` is not one of its messages.
+    async fn messages(
+        &self,
+        user: UserId,
+        id: ConversationId,
+        before: Option<MessageId>,
+        limit: usize,
+    ) -> Result<Option<MessagePage>, StoreError>;
+    /// Appends a message and updates the counters in one atomic write.
+    async fn append(&self, user: UserId, id: ConversationId, message: &NewMessage)
+    -> Result<AppendOutcome, StoreError>;
+    /// Sets or clears the rating of an assistant message.
+    async fn set_feedback(
+        &self,
+        user: UserId,
+        id: ConversationId,
+        message: MessageId,
+        feedback: Option<Feedback>,
+    ) -> Result<FeedbackOutcome, StoreError>;
+}
+
+/// The retention job's system-wide writes (decision 3).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ConversationRetention: Send + Sync {
+    /// Archives active conversations whose last message is older than `idle_before`; how many.
+    async fn archive_idle(&self, idle_before: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Removes conversations deleted before `deleted_before`; how many.
+    async fn purge_deleted(&self, deleted_before: DateTime<Utc>) -> Result<u64, StoreError>;
+}
+
+/// The chatbot's part of each user (decision 7).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait UserChatbotStore: Send + Sync {
+    /// The user's stats and preferences; defaults for a user never seen.
+    async fn get(&self, user: UserId) -> Result<UserChatbot, StoreError>;
+    /// Replaces the user's preferences.
+    async fn save_preferences(&self, user: UserId, preferences: &Preferences) -> Result<(), StoreError>;
+    /// Adds to the user's counters atomically and moves `lastChatAt` forward.
+    async fn record_activity(&self, user: UserId, activity: ChatActivity) -> Result<(), StoreError>;
+}
+
+/// Demo figures for clients with nothing connected (decision 8); shared by every user.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait DemoDataStore: Send + Sync {
+    /// The demo figures, one entry per platform.
+    async fn all(&self) -> Result<Vec<PlatformData>, StoreError>;
+    /// Stores `data` if the store holds no demo data yet; whether it did.
+    async fn seed_if_empty(&self, data: &[PlatformData]) -> Result<bool, StoreError>;
+}
+
+/// Dated snapshots of a client's figures (decision 9).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait SnapshotStore: Send + Sync {
+    /// Stores a snapshot, replacing one of the same client, platform and range.
+    async fn save(&self, user: UserId, snapshot: &PlatformSnapshot) -> Result<(), StoreError>;
+    /// The snapshot of exactly this range, if any.
+    async fn find(
+        &self,
+        user: UserId,
+        client: ClientId,
+        platform: Platform,
+        range: DateRange,
+    ) -> Result<Option<PlatformSnapshot>, StoreError>;
+    /// Every snapshot of the platform for the client, newest range first.
+    async fn list(
+        &self,
+        user: UserId,
+        client: ClientId,
+        platform: Platform,
+    ) -> Result<Vec<PlatformSnapshot>, StoreError>;
+}
+
+/// A fixed window of the rate limiter (decision 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateWindow {
+    /// Which kind of window ("minute", "day"), part of the counter's key.
+    pub kind: &'static str,
+    /// When the window opened, part of the counter's key.
+    pub starts_at: DateTime<Utc>,
+    /// When it closes; the counter may be forgotten after that.
+    pub ends_at: DateTime<Utc>,
+}
+
+/// Counters behind the rate limiter, shared by every replica.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait RateLimitStore: Send + Sync {
+    /// Adds one to the user's counter for `window` atomically and returns the new count.
+    async fn hit(&self, user: UserId, window: &RateWindow) -> Result<u64, StoreError>;
+}
+
+/// A lease that lets one replica run a job at a time.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait JobLock: Send + Sync {
+    /// Takes the lease on `job` for `holder` until `now + lease` when it is free, expired or already
+    /// `holder`'s; whether it was taken.
+    async fn try_acquire(
+        &self,
+        job: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<bool, StoreError>;
+    /// Gives the lease back if `holder` has it.
+    async fn release(&self, job: &str, holder: &str) -> Result<(), StoreError>;
+}
+
+/// Why the chat model gave no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ChatModelError {
+    /// The model took too long.
+    #[error("the model did not answer in time")]
+    Timeout,
+    /// The provider refused for now.
+    #[error("the model provider is rate limiting requests")]
+    RateLimited {
+        /// When to try again, if the provider said.
+        retry_after: Option<Duration>,
+    },
+    /// The provider is down or unreachable.
+    #[error("the model provider is unavailable: {0}")]
+    Unavailable(String),
+    /// The model answered something that cannot be used.
+    #[error("the model gave an unusable answer: {0}")]
+    InvalidResponse(String),
+    /// Anything else, with its cause.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// The analyst: a chat model that can call tools and stream its answer.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ChatModel: Send + Sync {
+    /// Answers `request` or asks for tools; the answer's text is also sent to `deltas` as it comes.
+    async fn complete(&self, request: &ChatRequest, deltas: Arc<dyn DeltaSink>) -> Result<ModelTurn, ChatModelError>;
+}
+
+/// Why a token could not be sealed or opened.
+#[derive(Debug, thiserror::Error)]
+pub enum CipherError {
+    /// The sealed token names a key the cipher does not hold.
+    #[error("the token was sealed with unknown key {0:?}")]
+    UnknownKey(String),
+    /// The sealed token is damaged or was sealed with another key.
+    #[error("the sealed token is damaged or does not match its key")]
+    Corrupt,
+}
+
+/// Seals OAuth tokens before they are stored and opens them when a platform is called (decision 2).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait TokenCipher: Send + Sync {
+    /// Encrypts a token.
+    fn seal(&self, token: &SecretString) -> Result<SealedToken, CipherError>;
+    /// Decrypts a sealed token.
+    fn open(&self, sealed: &SealedToken) -> Result<SecretString, CipherError>;
+}
+
+/// Tokens a platform granted.
+#[derive(Debug)]
+pub struct TokenGrant {
+    /// The access token.
+    pub access_token: SecretString,
+    /// A new refresh token, when the platform rotates them.
+    pub refresh_token: Option<SecretString>,
+    /// When the access token expires.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Why a platform call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectorError {
+    /// The platform rejected the token; the user must reconnect.
+    #[error("the platform rejected the access token")]
+    TokenExpired,
+    /// The platform's quota is used up for now.
+    #[error("the platform is rate limiting requests")]
+    RateLimited {
+        /// When to try again, if the platform said.
+        retry_after: Option<Duration>,
+    },
+    /// The platform is down or unreachable.
+    #[error("the platform is unavailable: {0}")]
+    Unavailable(String),
+    /// The platform answered something that cannot be used.
+    #[error("the platform gave an unusable answer: {0}")]
+    InvalidResponse(String),
+}
+
+/// Reads figures from one ad or analytics platform.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait PlatformConnector: Send + Sync {
+    /// The platform this connector talks to.
+    fn platform(&self) -> Platform;
+    /// The account's figures for `range`.
+    async fn fetch(
+        &self,
+        account: &PlatformAccount,
+        access_token: &SecretString,
+        range: DateRange,
+    ) -> Result<PlatformData, ConnectorError>;
+    /// Exchanges a refresh token for a new access token.
+    async fn refresh(&self, refresh_token: &SecretString) -> Result<TokenGrant, ConnectorError>;
+}
+
+/// The current time.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait Clock: Send + Sync {
+    /// Now, in UTC.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// New identifiers.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait IdGenerator: Send + Sync {
+    /// A new client id.
+    fn client_id(&self) -> ClientId;
+    /// A new conversation id.
+    fn conversation_id(&self) -> ConversationId;
+    /// A new message id.
+    fn message_id(&self) -> MessageId;
+}
