@@ -1,0 +1,25 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything they need is installed by them.
+.PHONY: run test fmt-check lint check-domain-purity unit-tests
+
+CARGO ?= cargo
+
+## Starts the API on 127.0.0.1:8080 on the embedded default: in-memory store, demo data, offline analyst.
+run:
+	$(CARGO) run -p api -- serve
+
+## Formatting, lints, the domain's purity check and every test, with the MongoDB-wire test servers running.
+test: fmt-check lint check-domain-purity
+	scripts/with-test-servers.sh $(CARGO) test --workspace --all-targets
+
+fmt-check:
+	$(CARGO) fmt --all --check
+
+lint:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## The domain must stay pure: no I/O crate may enter its (non-dev) dependency tree.
+check-domain-purity:
+	@forbidden='^(mongodb|bson|axum|hyper|reqwest|tokio|tower|tower-http|serde_json) '; \
+	found=$$($(CARGO) tree -p domain -e normal --prefix none | grep -E "$$forbidden" | sort -u); \
+	if [ -n "$$found" ]; then echo "domain depends on I/O crates:"; echo "$$found"; exit 1; fi; \
+	echo "domain is pure: none of mongodb, bson, axum, hyper, reqwest, tokio, tower, serde_json"
