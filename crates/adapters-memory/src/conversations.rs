@@ -1,0 +1,221 @@
+//! [`MemoryConversationStore`]: conversations with their embedded messages, and their retention.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::sync::RwLock;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::conversation::{
+    Conversation, ConversationChanges, ConversationStatus, Feedback, Message, MessagePage, Role,
+};
+use domain::ids::{ConversationId, MessageId, UserId};
+use domain::paging::{ConversationCursor, ConversationQuery, Page};
+use domain::ports::{AppendOutcome, ConversationRetention, ConversationStore, FeedbackOutcome, NewMessage, StoreError};
+
+use crate::{page, read, write};
+
+/// A conversation's header and its messages, oldest first, as one record (like the customer's
+/// document with embedded messages).
+#[derive(Debug)]
+struct Stored {
+    header: Conversation,
+    messages: Vec<Message>,
+}
+
+/// Conversations in memory, keyed by id; every user-scoped method sees only that user's records.
+///
+/// Soft-deleting stamps `updated_at` as well as `deleted_at`; rating a message leaves the header alone.
+///
+/// It also implements [`ConversationRetention`]. Archiving an idle conversation leaves its
+/// `updated_at` as it was: the port gives no "now" to set, and `updated_at` keeps meaning the last
+/// change made through the API.
+#[derive(Debug, Default)]
+pub struct MemoryConversationStore {
+    conversations: RwLock<HashMap<ConversationId, Stored>>,
+}
+
+impl MemoryConversationStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// The user's conversation `id` when it is not deleted.
+fn visible_mut(
+    conversations: &mut HashMap<ConversationId, Stored>,
+    user: UserId,
+    id: ConversationId,
+) -> Option<&mut Stored> {
+    conversations.get_mut(&id).filter(|s| s.header.user_id == user && s.header.status != ConversationStatus::Deleted)
+}
+
+/// The list's sort key, compared in reverse: newest `last_message_at` first, then highest id.
+fn sort_key(conversation: &Conversation) -> (DateTime<Utc>, ConversationId) {
+    (conversation.last_message_at, conversation.id)
+}
+
+#[async_trait]
+impl ConversationStore for MemoryConversationStore {
+    async fn insert(&self, conversation: &Conversation) -> Result<(), StoreError> {
+        match write(&self.conversations)?.entry(conversation.id) {
+            Entry::Occupied(_) => Err(StoreError::AlreadyExists),
+            Entry::Vacant(slot) => {
+                slot.insert(Stored { header: conversation.clone(), messages: Vec::new() });
+                Ok(())
+            }
+        }
+    }
+
+    async fn get(&self, user: UserId, id: ConversationId) -> Result<Option<Conversation>, StoreError> {
+        Ok(read(&self.conversations)?.get(&id).filter(|s| s.header.user_id == user).map(|s| s.header.clone()))
+    }
+
+    async fn list(
+        &self,
+        user: UserId,
+        query: &ConversationQuery,
+    ) -> Result<Page<Conversation, ConversationCursor>, StoreError> {
+        let conversations = read(&self.conversations)?;
+        let after = query.after.as_ref().map(|a| (a.last_message_at, a.id));
+        let mut matching: Vec<&Conversation> = conversations
+            .values()
+            .map(|s| &s.header)
+            .filter(|c| c.user_id == user && c.status != ConversationStatus::Deleted)
+            .filter(|c| query.client_id.is_none_or(|id| c.client_id == id))
+            .filter(|c| query.status.is_none_or(|s| c.status == s))
+            .filter(|c| after.is_none_or(|a| sort_key(c) < a))
+            .collect();
+        matching.sort_by_key(|c| std::cmp::Reverse(sort_key(c)));
+        Ok(page(matching, query.limit.get(), |c| ConversationCursor { last_message_at: c.last_message_at, id: c.id }))
+    }
+
+    async fn update(
+        &self,
+        user: UserId,
+        id: ConversationId,
+        changes: ConversationChanges,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Conversation>, StoreError> {
+        let mut conversations = write(&self.conversations)?;
+        let Some(stored) = visible_mut(&mut conversations, user, id) else {
+            return Ok(None);
+        };
+        changes.apply_to(&mut stored.header, now);
+        // Deleting has its own method, but should a change say so, keep `deleted_at` coherent so the
+        // conversation is still purged in time.
+        if stored.header.status == ConversationStatus::Deleted {
+            stored.header.deleted_at = Some(now);
+        }
+        Ok(Some(stored.header.clone()))
+    }
+
+    async fn soft_delete(&self, user: UserId, id: ConversationId, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let mut conversations = write(&self.conversations)?;
+        let Some(stored) = visible_mut(&mut conversations, user, id) else {
+            return Ok(false);
+        };
+        stored.header.status = ConversationStatus::Deleted;
+        stored.header.deleted_at = Some(now);
+        stored.header.updated_at = now;
+        Ok(true)
+    }
+
+    async fn messages(
+        &self,
+        user: UserId,
+        id: ConversationId,
+        before: Option<MessageId>,
+        limit: usize,
+    ) -> Result<Option<MessagePage>, StoreError> {
+        let conversations = read(&self.conversations)?;
+        let Some(stored) = conversations
+            .get(&id)
+            .filter(|s| s.header.user_id == user && s.header.status != ConversationStatus::Deleted)
+        else {
+            return Ok(None);
+        };
+        let end = match before {
+            None => stored.messages.len(),
+            Some(before) => match stored.messages.iter().position(|m| m.id == before) {
+                Some(index) => index,
+                None => return Ok(None),
+            },
+        };
+        let start = end.saturating_sub(limit);
+        Ok(Some(MessagePage { messages: stored.messages[start..end].to_vec(), has_more: start > 0 }))
+    }
+
+    async fn append(
+        &self,
+        user: UserId,
+        id: ConversationId,
+        message: &NewMessage,
+    ) -> Result<AppendOutcome, StoreError> {
+        let mut conversations = write(&self.conversations)?;
+        let Some(stored) = visible_mut(&mut conversations, user, id) else {
+            return Ok(AppendOutcome::NotFound);
+        };
+        if stored.header.message_count > message.max_count_before {
+            return Ok(AppendOutcome::Full);
+        }
+        let timestamp = message.message.timestamp;
+        stored.messages.push(message.message.clone());
+        let header = &mut stored.header;
+        header.message_count += 1;
+        header.last_message_at = timestamp;
+        header.updated_at = timestamp;
+        header.metadata.total_tokens_used = header.metadata.total_tokens_used.saturating_add(message.tokens_used);
+        header.metadata.platforms_queried.extend(message.platforms.iter().copied());
+        if header.status == ConversationStatus::Archived {
+            header.status = ConversationStatus::Active;
+        }
+        Ok(AppendOutcome::Appended(header.clone()))
+    }
+
+    async fn set_feedback(
+        &self,
+        user: UserId,
+        id: ConversationId,
+        message: MessageId,
+        feedback: Option<Feedback>,
+    ) -> Result<FeedbackOutcome, StoreError> {
+        let mut conversations = write(&self.conversations)?;
+        let Some(stored) = visible_mut(&mut conversations, user, id) else {
+            return Ok(FeedbackOutcome::ConversationNotFound);
+        };
+        let Some(rated) = stored.messages.iter_mut().find(|m| m.id == message) else {
+            return Ok(FeedbackOutcome::MessageNotFound);
+        };
+        if rated.role != Role::Assistant {
+            return Ok(FeedbackOutcome::NotAnAnswer);
+        }
+        rated.metadata.feedback = feedback;
+        Ok(FeedbackOutcome::Rated(rated.clone()))
+    }
+}
+
+#[async_trait]
+impl ConversationRetention for MemoryConversationStore {
+    async fn archive_idle(&self, idle_before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut archived = 0;
+        for stored in write(&self.conversations)?.values_mut() {
+            let header = &mut stored.header;
+            if header.status == ConversationStatus::Active && header.last_message_at < idle_before {
+                header.status = ConversationStatus::Archived;
+                archived += 1;
+            }
+        }
+        Ok(archived)
+    }
+
+    async fn purge_deleted(&self, deleted_before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut conversations = write(&self.conversations)?;
+        let before = conversations.len();
+        conversations.retain(|_, s| {
+            !(s.header.status == ConversationStatus::Deleted && s.header.deleted_at.is_some_and(|d| d < deleted_before))
+        });
+        Ok((before - conversations.len()) as u64)
+    }
+}

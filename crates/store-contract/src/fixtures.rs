@@ -1,0 +1,311 @@
+//! Ids, instants and fully populated records for the contract, also handy in an adapter's own tests.
+//!
+//! Every instant lies in 2099 and carries milliseconds: a real database's TTL indexes never expire a
+//! test record in the middle of a test, and an adapter that drops milliseconds (or keeps more than
+//! Mongo can) is caught.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use domain::cipher::SealedToken;
+use domain::client::{Client, ClientEmail, ClientName, ClientStatus, LogoUrl};
+use domain::conversation::{
+    Conversation, ConversationMetadata, ConversationStatus, ConversationTitle, Feedback, Message, MessageMetadata, Role,
+};
+use domain::ids::{ClientId, ConversationId, MessageId, UserId};
+use domain::platform::{
+    AnalyticsMetrics, AnalyticsReport, ConnectionStatus, DateRange, DeviceShare, GoogleAdsCampaign,
+    LinkedinAdsCampaign, MetaAdsCampaign, PageViews, Platform, PlatformAccount, PlatformConnection, PlatformData,
+    PlatformSnapshot, SealedCredentials, SourceSessions,
+};
+use domain::ports::{NewMessage, RateWindow};
+use uuid::Uuid;
+
+/// 2099-01-01T00:00:00Z in milliseconds since the Unix epoch.
+pub const ORIGIN_MS: i64 = 4_070_908_800_000;
+
+/// The instant `minutes` after [`ORIGIN_MS`], plus 123 ms so that milliseconds must survive storage.
+pub fn at(minutes: i64) -> DateTime<Utc> {
+    millis(ORIGIN_MS + minutes * 60_000 + 123)
+}
+
+/// The instant `ms` milliseconds after the Unix epoch.
+pub fn millis(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// Twelve bytes ending in `n`, so that ids sort by `n`.
+fn object_id_bytes(n: u8) -> [u8; 12] {
+    let mut bytes = [0x65, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    bytes[11] = n;
+    bytes
+}
+
+/// The user numbered `n`.
+pub fn user(n: u8) -> UserId {
+    UserId::from_bytes(object_id_bytes(n))
+}
+
+/// The client id numbered `n`; higher numbers sort after lower ones.
+pub fn client_id(n: u8) -> ClientId {
+    ClientId::from_bytes(object_id_bytes(n))
+}
+
+/// The conversation id numbered `n`; higher numbers sort after lower ones.
+pub fn conversation_id(n: u8) -> ConversationId {
+    ConversationId::from_uuid(Uuid::from_u128(0x3f2b_8c1e_6d4a_4b7e_9c1f_0000_0000_0000 + u128::from(n)))
+}
+
+/// The message id numbered `n`.
+pub fn message_id(n: u32) -> MessageId {
+    MessageId::from_uuid(Uuid::from_u128(0x7a10_0000_0000_4000_8000_0000_0000_0000 + u128::from(n)))
+}
+
+/// A bare active client named `name`, created and last changed at `at(0)`.
+pub fn client(owner: UserId, n: u8, name: &str) -> Client {
+    Client {
+        id: client_id(n),
+        user_id: owner,
+        name: ClientName::new(name).expect("fixture names are valid"),
+        email: None,
+        logo: None,
+        platforms: BTreeMap::new(),
+        status: ClientStatus::Active,
+        created_at: at(0),
+        updated_at: at(0),
+    }
+}
+
+/// A client with every field set: e-mail, logo, a non-default status and all four platforms connected.
+pub fn full_client(owner: UserId, n: u8, name: &str) -> Client {
+    Client {
+        email: Some(ClientEmail::new("marketing@acmecorp.com").expect("fixture e-mail is valid")),
+        logo: Some(LogoUrl::new("https://cdn.acmecorp.com/logo.png").expect("fixture logo is valid")),
+        platforms: Platform::ALL.into_iter().map(|p| (p, connection(p))).collect(),
+        status: ClientStatus::Inactive,
+        updated_at: at(3),
+        ..client(owner, n, name)
+    }
+}
+
+/// A connection to `platform` with every field in use, each platform with a different mix of
+/// present and absent optional values.
+pub fn connection(platform: Platform) -> PlatformConnection {
+    let sealed = |s: &str| SealedToken::new(format!("k2025:{s}:bm9uY2UxMjM0NTY3ODkwYWJjZGVm"));
+    match platform {
+        Platform::GoogleAnalytics => PlatformConnection {
+            account: PlatformAccount::GoogleAnalytics {
+                account_id: "123456789".into(),
+                property_id: "properties/987654321".into(),
+            },
+            connected: true,
+            credentials: Some(SealedCredentials {
+                access_token: sealed("ga-access"),
+                refresh_token: Some(sealed("ga-refresh")),
+                expires_at: Some(at(60)),
+            }),
+            last_sync: Some(at(-30)),
+            status: ConnectionStatus::Active,
+            data: Some(data(Platform::GoogleAnalytics)),
+        },
+        Platform::GoogleAds => PlatformConnection {
+            account: PlatformAccount::GoogleAds { customer_id: "1234567890".into() },
+            connected: true,
+            credentials: Some(SealedCredentials {
+                access_token: sealed("gads-access"),
+                refresh_token: Some(sealed("gads-refresh")),
+                expires_at: None,
+            }),
+            last_sync: None,
+            status: ConnectionStatus::Error,
+            data: Some(data(Platform::GoogleAds)),
+        },
+        Platform::MetaAds => PlatformConnection {
+            account: PlatformAccount::MetaAds { ad_account_id: "act_1029384756".into() },
+            connected: true,
+            credentials: Some(SealedCredentials {
+                access_token: sealed("meta-access"),
+                refresh_token: None,
+                expires_at: Some(at(90 * 24 * 60)),
+            }),
+            last_sync: Some(at(-5)),
+            status: ConnectionStatus::Active,
+            data: Some(data(Platform::MetaAds)),
+        },
+        Platform::LinkedinAds => PlatformConnection {
+            account: PlatformAccount::LinkedinAds { account_id: "508123456".into() },
+            connected: false,
+            credentials: None,
+            last_sync: Some(at(-600)),
+            status: ConnectionStatus::Expired,
+            data: Some(data(Platform::LinkedinAds)),
+        },
+    }
+}
+
+/// Figures of `platform` in its own shape, with fractional values and optional values both present
+/// and absent.
+pub fn data(platform: Platform) -> PlatformData {
+    match platform {
+        Platform::GoogleAnalytics => PlatformData::GoogleAnalytics(AnalyticsReport {
+            metrics: AnalyticsMetrics {
+                sessions: 15_234,
+                users: 12_450,
+                pageviews: 45_678,
+                bounce_rate: 0.4512,
+                avg_session_duration: 185.25,
+            },
+            top_sources: vec![
+                SourceSessions { source: "google / organic".into(), sessions: 8_500 },
+                SourceSessions { source: "(direct) / (none)".into(), sessions: 3_200 },
+            ],
+            devices: vec![
+                DeviceShare { device: "desktop".into(), percentage: 58.1 },
+                DeviceShare { device: "mobile".into(), percentage: 41.9 },
+            ],
+            top_pages: vec![PageViews { page: "/pricing?plan=pro".into(), views: 6_310 }],
+        }),
+        Platform::GoogleAds => PlatformData::GoogleAds(vec![
+            GoogleAdsCampaign {
+                name: "Brand – Search".into(),
+                spend: 1_850.4,
+                clicks: 2_310,
+                impressions: 28_400,
+                ctr: 0.081_338,
+                conversions: 142.5,
+            },
+            GoogleAdsCampaign {
+                name: "Performance Max".into(),
+                spend: 0.0,
+                clicks: 0,
+                impressions: 0,
+                ctr: 0.0,
+                conversions: 0.0,
+            },
+        ]),
+        Platform::MetaAds => PlatformData::MetaAds(vec![
+            MetaAdsCampaign {
+                name: "Prospecting | Lookalike 1%".into(),
+                spend: 2_980.1,
+                impressions: 412_000,
+                clicks: 5_230,
+                cpm: 7.23,
+                roas: Some(2.4),
+            },
+            MetaAdsCampaign {
+                name: "Awareness".into(),
+                spend: 310.0,
+                impressions: 96_400,
+                clicks: 870,
+                cpm: 3.215,
+                roas: None,
+            },
+        ]),
+        Platform::LinkedinAds => PlatformData::LinkedinAds(vec![LinkedinAdsCampaign {
+            name: "Decision Makers".into(),
+            spend: 2_450.0,
+            impressions: 58_300,
+            clicks: 412,
+            leads: 37,
+        }]),
+    }
+}
+
+/// An empty, active, untitled conversation numbered `n` about `client`, started at `started`.
+pub fn conversation(owner: UserId, n: u8, client: ClientId, started: DateTime<Utc>) -> Conversation {
+    Conversation::start(conversation_id(n), owner, client, None, started)
+}
+
+/// A conversation with every header field set to a non-default value (archived, titled, with totals).
+pub fn full_conversation(owner: UserId, n: u8, client: ClientId) -> Conversation {
+    Conversation {
+        title: Some(ConversationTitle::new("Q3 campaign performance").expect("fixture title is valid")),
+        status: ConversationStatus::Archived,
+        created_at: at(1),
+        updated_at: at(3),
+        last_message_at: at(2),
+        metadata: ConversationMetadata {
+            platforms_queried: BTreeSet::from([Platform::GoogleAnalytics, Platform::MetaAds]),
+            total_tokens_used: 1_234,
+        },
+        ..conversation(owner, n, client, at(1))
+    }
+}
+
+/// Message `n` by `role`, written at `at(minute)`; the analyst's answers carry every metadata field.
+pub fn message(n: u32, role: Role, minute: i64) -> Message {
+    let metadata = if role == Role::Assistant {
+        MessageMetadata {
+            model: Some("gpt-4o-mini-2024-07-18".into()),
+            tokens_used: Some(1_530),
+            cost_usd: Some(0.000_481_5),
+            feedback: None,
+            platforms: vec![Platform::MetaAds, Platform::GoogleAnalytics],
+            demo_data: true,
+        }
+    } else {
+        MessageMetadata::default()
+    };
+    Message {
+        id: message_id(n),
+        role,
+        content: format!("message {n}: what did we spend?"),
+        timestamp: at(minute),
+        metadata,
+    }
+}
+
+/// The same message with a rating.
+pub fn rated(mut message: Message, feedback: Option<Feedback>) -> Message {
+    message.metadata.feedback = feedback;
+    message
+}
+
+/// An append of `message` with no cap worth mentioning, no tokens and no platforms.
+pub fn append_of(message: Message) -> NewMessage {
+    NewMessage { message, max_count_before: 10_000, tokens_used: 0, platforms: Vec::new() }
+}
+
+/// The minute-long rate window that starts `minute` minutes after the origin.
+pub fn minute_window(minute: i64) -> RateWindow {
+    let starts_at = millis(ORIGIN_MS + minute * 60_000);
+    RateWindow { kind: "minute", starts_at, ends_at: millis(ORIGIN_MS + (minute + 1) * 60_000) }
+}
+
+/// The day-long rate window that starts `day` days after the origin.
+pub fn day_window(day: i64) -> RateWindow {
+    let day_ms = 24 * 60 * 60_000;
+    RateWindow {
+        kind: "day",
+        starts_at: millis(ORIGIN_MS + day * day_ms),
+        ends_at: millis(ORIGIN_MS + (day + 1) * day_ms),
+    }
+}
+
+/// The days from `start` to `end` (`YYYY-MM-DD`), both included.
+pub fn range(start: &str, end: &str) -> DateRange {
+    let day = |s: &str| s.parse::<NaiveDate>().expect("fixture dates are valid");
+    DateRange::new(day(start), day(end)).expect("fixture ranges run forwards")
+}
+
+/// A snapshot of `platform`'s figures for `client` over `range`, fetched at `at(minute)`.
+pub fn snapshot(client: ClientId, platform: Platform, range: DateRange, minute: i64) -> PlatformSnapshot {
+    PlatformSnapshot { client_id: client, range, data: data(platform), fetched_at: at(minute) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_origin_is_the_first_instant_of_2099() {
+        assert_eq!(millis(ORIGIN_MS), Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0).unwrap());
+        assert_eq!(at(1).timestamp_subsec_millis(), 123);
+    }
+
+    #[test]
+    fn numbered_ids_sort_by_number() {
+        assert!(client_id(1) < client_id(2));
+        assert!(conversation_id(1) < conversation_id(2));
+    }
+}
