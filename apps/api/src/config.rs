@@ -1,0 +1,329 @@
+//! The service's configuration, read once from the environment (or the matching flags) by `main`.
+//!
+//! Every field names its environment variable; `.env.example` at the repo root lists them all. A
+//! missing or bad value is a start-up error that names the variable.
+
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use domain::ids::UserId;
+use secrecy::SecretString;
+
+/// The default retention schedule: every day at 03:00 UTC (seconds, minutes, hours, day of month,
+/// month, day of week).
+pub const DEFAULT_RETENTION_SCHEDULE: &str = "0 0 3 * * *";
+
+/// The id of the user that the embedded default seeds demo clients for and prints a token for.
+pub const DEFAULT_DEV_USER_ID: &str = "64b000000000000000000001";
+
+/// How the service is configured. Field docs name the environment variable each one comes from.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// `BIND_ADDR`: the address and port to listen on (port 0 picks a free port).
+    #[arg(long, env = "BIND_ADDR", value_name = "BIND_ADDR", default_value = "127.0.0.1:8080")]
+    pub bind_addr: SocketAddr,
+
+    /// `JWT_SECRET`: the HS256 key that users' bearer tokens are signed with (at least 32 bytes).
+    /// Only the embedded default may leave it unset, and then uses a published development secret.
+    #[arg(long, env = "JWT_SECRET", value_name = "JWT_SECRET", hide_env_values = true, value_parser = parse_secret)]
+    pub jwt_secret: Option<SecretString>,
+
+    /// `TOKEN_ENCRYPTION_KEY`: the key ring sealing platform tokens, `keyId:base64key` entries
+    /// separated by commas; the first one seals, all of them open. Only the embedded default may
+    /// leave it unset, and then uses a published development key.
+    #[arg(
+        long,
+        env = "TOKEN_ENCRYPTION_KEY",
+        value_name = "TOKEN_ENCRYPTION_KEY",
+        hide_env_values = true,
+        value_parser = parse_secret
+    )]
+    pub token_encryption_key: Option<SecretString>,
+
+    /// `RATE_LIMIT_PER_MINUTE`: messages a user may send per calendar minute (decision 4).
+    #[arg(long, env = "RATE_LIMIT_PER_MINUTE", value_name = "RATE_LIMIT_PER_MINUTE", default_value_t = 20)]
+    pub rate_limit_per_minute: u32,
+
+    /// `RATE_LIMIT_PER_DAY`: messages a user may send per UTC day (decision 4).
+    #[arg(long, env = "RATE_LIMIT_PER_DAY", value_name = "RATE_LIMIT_PER_DAY", default_value_t = 500)]
+    pub rate_limit_per_day: u32,
+
+    /// `MESSAGE_CAP`: most messages a conversation may hold, questions and answers together
+    /// (decision 6); at least 2.
+    #[arg(
+        long,
+        env = "MESSAGE_CAP",
+        value_name = "MESSAGE_CAP",
+        default_value_t = 1000,
+        value_parser = clap::value_parser!(u32).range(2..)
+    )]
+    pub message_cap: u32,
+
+    /// `RETENTION_DAYS`: idle conversations are archived, and deleted ones purged, after this many
+    /// days (decision 3); at least 1.
+    #[arg(
+        long,
+        env = "RETENTION_DAYS",
+        value_name = "RETENTION_DAYS",
+        default_value_t = 90,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub retention_days: u32,
+
+    /// `RETENTION_SCHEDULE`: when the retention job runs, as a cron expression in UTC. Six fields
+    /// (`sec min hour day month weekday`) or the classic five (`min hour day month weekday`).
+    #[arg(
+        long,
+        env = "RETENTION_SCHEDULE",
+        value_name = "RETENTION_SCHEDULE",
+        default_value = DEFAULT_RETENTION_SCHEDULE,
+        value_parser = parse_schedule
+    )]
+    pub retention_schedule: cron::Schedule,
+
+    /// `CORS_ORIGINS`: comma-separated origins allowed to call the API from a browser
+    /// (`https://app.example.com`), or `*` for any; unset allows no cross-origin calls.
+    #[arg(long, env = "CORS_ORIGINS", value_name = "CORS_ORIGINS", value_parser = parse_origins)]
+    pub cors_origins: Option<CorsOrigins>,
+
+    /// `LOG_FORMAT`: `text` for people, `json` for log collectors.
+    #[arg(long, env = "LOG_FORMAT", value_name = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// `RUST_LOG`: which logs to keep, as a `tracing` filter (`info`, `api=debug,info`).
+    #[arg(long, env = "RUST_LOG", value_name = "RUST_LOG", default_value = "info")]
+    pub rust_log: String,
+
+    /// `REQUEST_TIMEOUT_SECS`: a request that has not produced its response after this many seconds
+    /// is answered with 504 (a streamed answer only needs its first byte in time); at least 1.
+    #[arg(
+        long,
+        env = "REQUEST_TIMEOUT_SECS",
+        value_name = "REQUEST_TIMEOUT_SECS",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub request_timeout_secs: u64,
+
+    /// `MONGODB_URI`: the `MongoDB` deployment to store data in; unset runs the embedded default (in-memory
+    /// store, nothing persisted). Not available in this build yet.
+    #[arg(long, env = "MONGODB_URI", value_name = "MONGODB_URI", hide_env_values = true, value_parser = parse_secret)]
+    pub mongodb_uri: Option<SecretString>,
+
+    /// `MONGODB_DB`: the database name inside `MONGODB_URI`.
+    #[arg(long, env = "MONGODB_DB", value_name = "MONGODB_DB", default_value = "chatbot")]
+    pub mongodb_db: String,
+
+    /// `DEV_USER_ID`: the user (24-hex id) that the embedded default seeds demo clients for and
+    /// prints a token for.
+    #[arg(long, env = "DEV_USER_ID", value_name = "DEV_USER_ID", default_value = DEFAULT_DEV_USER_ID, value_parser = parse_user_id)]
+    pub dev_user_id: UserId,
+
+    /// `SEED_DEMO_CLIENTS`: whether the embedded default seeds the dev user's demo clients
+    /// (Acme Corp, Globex) at start-up.
+    #[arg(
+        long,
+        env = "SEED_DEMO_CLIENTS",
+        value_name = "SEED_DEMO_CLIENTS",
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
+    pub seed_demo_clients: bool,
+}
+
+impl Config {
+    /// Whether this is the embedded default: no database configured, so the in-memory store, the
+    /// offline analyst and (when unset) development secrets are used.
+    pub fn is_embedded(&self) -> bool {
+        self.mongodb_uri.is_none()
+    }
+
+    /// The request timeout.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// The configuration with every default and no environment read: the embedded default, for
+    /// tests and tools that then change what they need.
+    ///
+    /// # Panics
+    /// Never: the default schedule and user id are constants that parse.
+    pub fn embedded_default() -> Self {
+        Self {
+            bind_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            jwt_secret: None,
+            token_encryption_key: None,
+            rate_limit_per_minute: 20,
+            rate_limit_per_day: 500,
+            message_cap: 1000,
+            retention_days: 90,
+            retention_schedule: parse_schedule(DEFAULT_RETENTION_SCHEDULE).expect("the default schedule parses"),
+            cors_origins: None,
+            log_format: LogFormat::Text,
+            rust_log: "info".to_owned(),
+            request_timeout_secs: 60,
+            mongodb_uri: None,
+            mongodb_db: "chatbot".to_owned(),
+            dev_user_id: UserId::parse(DEFAULT_DEV_USER_ID).expect("the default dev user id parses"),
+            seed_demo_clients: true,
+        }
+    }
+}
+
+/// The format of log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Which browser origins may call the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// Any origin (`*`).
+    Any,
+    /// Exactly these origins.
+    List(Vec<String>),
+}
+
+fn parse_secret(raw: &str) -> Result<SecretString, String> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err("must not be empty; unset the variable instead".to_owned());
+    }
+    Ok(SecretString::from(trimmed.to_owned()))
+}
+
+/// Parses a cron expression in UTC; a classic five-field expression gets a leading `0` seconds field.
+///
+/// # Errors
+/// A message saying what is wrong with the expression.
+pub fn parse_schedule(raw: &str) -> Result<cron::Schedule, String> {
+    let trimmed = raw.trim();
+    let expression = if trimmed.split_whitespace().count() == 5 { format!("0 {trimmed}") } else { trimmed.to_owned() };
+    cron::Schedule::from_str(&expression)
+        .map_err(|e| format!("must be a cron expression such as \"0 0 3 * * *\" (daily at 03:00 UTC): {e}"))
+}
+
+fn parse_origins(raw: &str) -> Result<CorsOrigins, String> {
+    let origins: Vec<&str> = raw.split(',').map(str::trim).filter(|o| !o.is_empty()).collect();
+    if origins == ["*"] {
+        return Ok(CorsOrigins::Any);
+    }
+    if origins.is_empty() {
+        return Err("must list at least one origin such as https://app.example.com, or be unset".to_owned());
+    }
+    let mut list = Vec::with_capacity(origins.len());
+    for origin in origins {
+        let url = url_like_origin(origin)
+            .ok_or_else(|| format!("{origin:?} is not an origin; write scheme://host[:port] with no path"))?;
+        list.push(url);
+    }
+    Ok(CorsOrigins::List(list))
+}
+
+/// Accepts `scheme://host[:port]` (no path, query or trailing slash), as browsers send in `Origin`.
+fn url_like_origin(origin: &str) -> Option<String> {
+    let (scheme, rest) = origin.split_once("://")?;
+    let valid_scheme = matches!(scheme, "http" | "https");
+    let valid_rest = !rest.is_empty() && !rest.contains(['/', '?', '#', ' ']);
+    (valid_scheme && valid_rest && axum::http::HeaderValue::from_str(origin).is_ok()).then(|| origin.to_owned())
+}
+
+fn parse_user_id(raw: &str) -> Result<UserId, String> {
+    UserId::parse(raw).map_err(|e| e.message().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Harness {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    fn parse(args: &[&str]) -> Result<Config, clap::Error> {
+        Harness::try_parse_from(std::iter::once("api").chain(args.iter().copied())).map(|h| h.config)
+    }
+
+    /// Every environment variable the configuration reads.
+    fn variables() -> Vec<String> {
+        use clap::CommandFactory;
+        Harness::command()
+            .get_arguments()
+            .filter_map(|a| a.get_env())
+            .map(|e| e.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn env_example_lists_every_variable() {
+        let example = include_str!("../../../.env.example");
+        for variable in variables() {
+            assert!(example.contains(&format!("{variable}=")), ".env.example lacks {variable}");
+        }
+    }
+
+    #[test]
+    fn the_embedded_default_matches_the_declared_defaults() {
+        // Only meaningful when the test process sets none of the variables, as in CI.
+        if variables().iter().any(|v| std::env::var_os(v).is_some()) {
+            return;
+        }
+        let parsed = parse(&[]).unwrap();
+        let embedded = Config::embedded_default();
+        assert_eq!(parsed.bind_addr, embedded.bind_addr);
+        assert_eq!(parsed.rate_limit_per_minute, embedded.rate_limit_per_minute);
+        assert_eq!(parsed.rate_limit_per_day, embedded.rate_limit_per_day);
+        assert_eq!(parsed.message_cap, embedded.message_cap);
+        assert_eq!(parsed.retention_days, embedded.retention_days);
+        assert_eq!(parsed.retention_schedule.source(), embedded.retention_schedule.source());
+        assert_eq!(parsed.request_timeout_secs, embedded.request_timeout_secs);
+        assert_eq!(parsed.dev_user_id, embedded.dev_user_id);
+        assert!(parsed.is_embedded());
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let err = parse(&["--message-cap", "1"]).unwrap_err().to_string();
+        assert!(err.contains("MESSAGE_CAP"), "{err}");
+        let err = parse(&["--retention-schedule", "every day"]).unwrap_err().to_string();
+        assert!(err.contains("RETENTION_SCHEDULE"), "{err}");
+        let err = parse(&["--dev-user-id", "42"]).unwrap_err().to_string();
+        assert!(err.contains("DEV_USER_ID"), "{err}");
+    }
+
+    #[test]
+    fn five_field_cron_expressions_are_accepted() {
+        let schedule = parse_schedule("30 4 * * *").unwrap();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-25T10:00:00Z").unwrap().to_utc();
+        let next = schedule.after(&now).next().unwrap();
+        assert_eq!(next.to_rfc3339(), "2026-11-26T04:30:00+00:00");
+    }
+
+    #[test]
+    fn cors_origins_are_a_comma_separated_list_or_a_star() {
+        assert_eq!(parse_origins("*").unwrap(), CorsOrigins::Any);
+        assert_eq!(
+            parse_origins("https://app.example.com, http://localhost:5173").unwrap(),
+            CorsOrigins::List(vec!["https://app.example.com".into(), "http://localhost:5173".into()])
+        );
+        assert!(parse_origins("app.example.com").is_err());
+        assert!(parse_origins("https://app.example.com/").is_err());
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let mut config = Config::embedded_default();
+        config.jwt_secret = Some(SecretString::from("super-secret-value-that-must-not-leak"));
+        assert!(!format!("{config:?}").contains("super-secret"));
+    }
+}

@@ -1,0 +1,72 @@
+//! The retention job, scheduled inside `serve` at `RETENTION_SCHEDULE`. The `cron` crate computes
+//! each next fire time; the job sleeps until then. The domain's [`RetentionService`] takes the job
+//! lock, so only one replica runs each occurrence.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use domain::services::retention::{RetentionOutcome, RetentionService};
+use tokio::sync::watch;
+
+/// How long to wait from `now` until the schedule's next occurrence; `None` when it has none left.
+pub fn delay_until_next(schedule: &cron::Schedule, now: DateTime<Utc>) -> Option<Duration> {
+    let next = schedule.after(&now).next()?;
+    Some((next - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+/// Runs the clean-up at every occurrence of `schedule` until `stop` turns true (or its sender goes).
+pub async fn run_retention_schedule(
+    retention: RetentionService,
+    schedule: cron::Schedule,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let Some(wait) = delay_until_next(&schedule, Utc::now()) else {
+            tracing::warn!(schedule = %schedule.source(), "the retention schedule has no next occurrence; job stopped");
+            return;
+        };
+        tracing::debug!(in_secs = wait.as_secs(), "next retention run scheduled");
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {
+                run_once(&retention).await;
+            }
+            // Only `true` is ever sent, and a dropped sender means the server is gone too.
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Runs the clean-up once and logs what it did; a failure is logged and the schedule goes on.
+pub async fn run_once(retention: &RetentionService) -> Option<RetentionOutcome> {
+    match retention.run().await {
+        Ok(outcome) => Some(outcome),
+        Err(error) => {
+            tracing::error!(error = %crate::error::error_chain(&error), "retention run failed");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse_schedule;
+
+    fn at(raw: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(raw).unwrap().to_utc()
+    }
+
+    #[test]
+    fn the_default_schedule_fires_at_three_utc() {
+        let schedule = parse_schedule(crate::config::DEFAULT_RETENTION_SCHEDULE).unwrap();
+        assert_eq!(delay_until_next(&schedule, at("2026-11-25T02:00:00Z")), Some(Duration::from_secs(3600)));
+        assert_eq!(delay_until_next(&schedule, at("2026-11-25T03:00:00Z")), Some(Duration::from_secs(24 * 3600)));
+        assert_eq!(delay_until_next(&schedule, at("2026-11-25T04:00:00Z")), Some(Duration::from_secs(23 * 3600)));
+    }
+
+    #[test]
+    fn a_schedule_in_the_past_has_no_next_run() {
+        let schedule = parse_schedule("0 0 3 1 1 * 2020").unwrap();
+        assert_eq!(delay_until_next(&schedule, at("2026-11-25T02:00:00Z")), None);
+    }
+}

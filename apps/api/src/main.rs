@@ -1,0 +1,23 @@
+//! The `api` binary: reads the configuration once, then serves (or runs a maintenance command).
+
+use std::process::ExitCode;
+
+use api::cli::{self, Cli};
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = api::telemetry::init(cli.config.log_format, &cli.config.rust_log) {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    match cli::run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "stopped");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! Building and running the application (zero2prod's pattern): [`Application::build`] wires the
+//! adapters, seeds start-up data and binds the listener (port 0 in tests); [`Application::port`]
+//! says which port; [`Application::run_until_stopped`] serves until SIGTERM or Ctrl-C.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use domain::ids::UserId;
+use domain::ports::DemoDataStore;
+use secrecy::SecretString;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower::ServiceBuilder;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::auth::JwtKeys;
+use crate::config::{Config, CorsOrigins};
+use crate::error::{ApiError, REQUEST_ID_HEADER, render_problems};
+use crate::jobs;
+use crate::seed;
+use crate::wiring::{self, Backend, Ports, Services};
+
+/// Largest request body accepted.
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// The published development JWT secret used by the embedded default when `JWT_SECRET` is unset.
+pub const DEV_JWT_SECRET: &str = "dev-only-jwt-secret-do-not-use-in-production-0123456789";
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// A configuration value is missing or wrong.
+    #[error("{variable}: {message}")]
+    Config {
+        /// The environment variable at fault.
+        variable: &'static str,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// The listener could not be bound.
+    #[error("cannot listen on {addr} (BIND_ADDR): {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Start-up data could not be written.
+    #[error("seeding start-up data failed: {0:#}")]
+    Seed(anyhow::Error),
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The use cases.
+    pub services: Services,
+    /// Verifies bearer tokens.
+    pub jwt: JwtKeys,
+    /// Read by `/ready` to check that the store answers.
+    pub demo: Arc<dyn DemoDataStore>,
+}
+
+/// The JWT keys from `JWT_SECRET`; the published development secret on the embedded default only.
+///
+/// # Errors
+/// [`StartupError::Config`] naming `JWT_SECRET` when it is too short, or missing outside the
+/// embedded default.
+pub fn jwt_keys(config: &Config) -> Result<JwtKeys, StartupError> {
+    let secret = match &config.jwt_secret {
+        Some(secret) => secret.clone(),
+        None if config.is_embedded() => {
+            tracing::warn!(
+                "JWT_SECRET is not set: tokens are checked against the PUBLISHED DEVELOPMENT SECRET. That is only \
+                 acceptable on the embedded default; set JWT_SECRET to the key your main application signs with"
+            );
+            SecretString::from(DEV_JWT_SECRET)
+        }
+        None => {
+            return Err(StartupError::Config {
+                variable: "JWT_SECRET",
+                message: "is required when MONGODB_URI is set; set it to the HS256 key your main application signs \
+                          users' tokens with"
+                    .to_owned(),
+            });
+        }
+    };
+    JwtKeys::new(&secret).map_err(|e| StartupError::Config { variable: "JWT_SECRET", message: e.to_string() })
+}
+
+/// The running service before it serves: bound, wired and seeded.
+pub struct Application {
+    listener: TcpListener,
+    port: u16,
+    router: Router,
+    services: Services,
+    ports: Ports,
+    jwt: JwtKeys,
+    schedule: cron::Schedule,
+    dev_clients: Option<seed::DevClients>,
+}
+
+impl Application {
+    /// Wires the configured backend, seeds start-up data and binds `BIND_ADDR`.
+    ///
+    /// # Errors
+    /// [`StartupError`] naming the variable at fault, or when the port cannot be bound.
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        Self::build_with(config, |ports| ports).await
+    }
+
+    /// As [`Self::build`], letting `customize` replace ports (a failing model in tests, say).
+    ///
+    /// # Errors
+    /// As [`Self::build`].
+    pub async fn build_with(config: Config, customize: impl FnOnce(Ports) -> Ports) -> Result<Self, StartupError> {
+        let jwt = jwt_keys(&config)?;
+        let cipher = wiring::cipher(&config)?;
+        let stores = Backend::from_config(&config).stores()?;
+        let ports = customize(Ports::new(stores, cipher));
+        let services = Services::new(&ports, &config);
+
+        seed::demo_data(&ports.stores).await.map_err(StartupError::Seed)?;
+        let dev_clients = if config.is_embedded() && config.seed_demo_clients {
+            seed::dev_clients(&services, config.dev_user_id, ports.clock.now()).await.map_err(StartupError::Seed)?
+        } else {
+            None
+        };
+
+        let state = AppState { services: services.clone(), jwt: jwt.clone(), demo: ports.stores.demo.clone() };
+        let router = router(state, &config);
+        let listener = TcpListener::bind(config.bind_addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr: config.bind_addr, source })?;
+        let port =
+            listener.local_addr().map_err(|source| StartupError::Bind { addr: config.bind_addr, source })?.port();
+        Ok(Self { listener, port, router, services, ports, jwt, schedule: config.retention_schedule, dev_clients })
+    }
+
+    /// The port the service listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The use cases, for tests that set up data the API cannot create (platform connections).
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    /// The ports, for tests that inspect what was stored.
+    pub fn ports(&self) -> &Ports {
+        &self.ports
+    }
+
+    /// The clients seeded for the development user, if any were.
+    pub fn dev_clients(&self) -> Option<seed::DevClients> {
+        self.dev_clients
+    }
+
+    /// Signs a token for `user` valid for `ttl`, with the service's own key.
+    ///
+    /// # Errors
+    /// When encoding fails (never with an HMAC key).
+    pub fn issue_token(&self, user: UserId, ttl: Duration) -> anyhow::Result<String> {
+        Ok(self.jwt.issue(user, ttl)?)
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
+    ///
+    /// # Errors
+    /// When serving fails.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves, with the retention job on its schedule, until `signal` completes.
+    ///
+    /// # Errors
+    /// When serving fails.
+    pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let job = tokio::spawn(jobs::run_retention_schedule(self.services.retention.clone(), self.schedule, stop_rx));
+        let result = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move {
+                signal.await;
+                tracing::info!("shutting down: finishing requests in flight");
+                let _ = stop_tx.send(true);
+            })
+            .await;
+        // Whether serving ended by the signal or by an error, the job stops with it.
+        job.abort();
+        result
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+/// The whole HTTP stack: routes, the unknown-route fallback and the middleware.
+pub fn router(state: AppState, config: &Config) -> Router {
+    let (routes, doc) = crate::routes::api_router().split_for_parts();
+    let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
+    let middleware = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(make_span)
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id))
+        .option_layer(config.cors_origins.as_ref().map(cors))
+        .layer(axum::middleware::from_fn(render_problems))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, config.request_timeout()));
+    routes.fallback(unknown_route).with_state(state).layer(axum::Extension(Arc::new(doc))).layer(middleware)
+}
+
+/// The request span: method, path and request id; `user_id` is filled in once authenticated.
+/// Headers (and so tokens) and bodies are never recorded.
+fn make_span(request: &Request) -> tracing::Span {
+    let request_id = request.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %request_id,
+        user_id = tracing::field::Empty,
+    )
+}
+
+async fn unknown_route() -> ApiError {
+    ApiError::not_found("route-not-found", "route not found", "no such route; see /openapi.json for the API")
+}
+
+fn cors(origins: &CorsOrigins) -> CorsLayer {
+    let allow_origin = match origins {
+        CorsOrigins::Any => AllowOrigin::any(),
+        CorsOrigins::List(list) => AllowOrigin::list(list.iter().filter_map(|o| HeaderValue::from_str(o).ok())),
+    };
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::PUT, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            HeaderName::from_static(REQUEST_ID_HEADER),
+        ])
+        .expose_headers([header::RETRY_AFTER, header::LOCATION, HeaderName::from_static(REQUEST_ID_HEADER)])
+        .max_age(Duration::from_secs(600))
+}

@@ -1,0 +1,248 @@
+//! Client bodies and their platform summaries (which never carry a token).
+
+use chrono::{DateTime, Utc};
+use domain::client::{Client, ClientChanges, ClientEmail, ClientName, LogoUrl, NewClient};
+use domain::ids::ClientId;
+use domain::paging::{ClientCursor, Page};
+use domain::platform::{Platform, PlatformAccount};
+use domain::validation::ValidationError;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::wire::cursor;
+use crate::wire::double_option;
+use crate::wire::enums::{ClientStatusWire, ConnectionStatusWire, PlatformWire};
+
+/// A client of the agency.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientBody {
+    /// The client's id (24 hexadecimal characters).
+    #[schema(example = "64b7f0c2a1b2c3d4e5f60718")]
+    pub id: String,
+    /// Display name.
+    #[schema(example = "Acme Corp")]
+    pub name: String,
+    /// Contact e-mail address.
+    #[schema(example = "client@acmecorp.com")]
+    pub email: Option<String>,
+    /// Logo URL (https).
+    pub logo: Option<String>,
+    /// Lifecycle status.
+    pub status: ClientStatusWire,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// One entry per platform, connected or not.
+    pub platforms: Vec<PlatformSummaryBody>,
+}
+
+impl From<&Client> for ClientBody {
+    fn from(c: &Client) -> Self {
+        Self {
+            id: c.id.to_string(),
+            name: c.name.as_str().to_owned(),
+            email: c.email.as_ref().map(|e| e.as_str().to_owned()),
+            logo: c.logo.as_ref().map(|l| l.as_str().to_owned()),
+            status: c.status.into(),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            platforms: platform_summaries(c),
+        }
+    }
+}
+
+/// The state of one platform for a client. Tokens are never part of it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PlatformSummaryBody {
+    /// The platform.
+    pub platform: PlatformWire,
+    /// Whether it is connected now.
+    pub connected: bool,
+    /// The connected account's id (customer id, ad account id, ...); kept after a disconnect.
+    pub account_id: Option<String>,
+    /// The GA4 property, for Google Analytics.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub property_id: Option<String>,
+    /// Health of the connection; `null` when never connected.
+    pub status: Option<ConnectionStatusWire>,
+    /// When data was last synced.
+    pub last_sync: Option<DateTime<Utc>>,
+    /// When the access token expires.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// One summary per platform, in a stable order.
+pub fn platform_summaries(client: &Client) -> Vec<PlatformSummaryBody> {
+    Platform::ALL
+        .into_iter()
+        .map(|platform| match client.platforms.get(&platform) {
+            Some(c) => PlatformSummaryBody {
+                platform: platform.into(),
+                connected: c.connected,
+                account_id: Some(c.account.account_id().to_owned()),
+                property_id: match &c.account {
+                    PlatformAccount::GoogleAnalytics { property_id, .. } => Some(property_id.clone()),
+                    _ => None,
+                },
+                status: Some(c.status.into()),
+                last_sync: c.last_sync,
+                expires_at: c.expires_at(),
+            },
+            None => PlatformSummaryBody {
+                platform: platform.into(),
+                connected: false,
+                account_id: None,
+                property_id: None,
+                status: None,
+                last_sync: None,
+                expires_at: None,
+            },
+        })
+        .collect()
+}
+
+/// A client's platforms.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PlatformsBody {
+    /// The client's id.
+    pub client_id: String,
+    /// One entry per platform, connected or not.
+    pub platforms: Vec<PlatformSummaryBody>,
+}
+
+impl From<&Client> for PlatformsBody {
+    fn from(c: &Client) -> Self {
+        Self { client_id: c.id.to_string(), platforms: platform_summaries(c) }
+    }
+}
+
+/// A page of clients.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientPage {
+    /// The clients, sorted by name.
+    pub items: Vec<ClientBody>,
+    /// Pass as `?cursor=` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl From<&Page<Client, ClientCursor>> for ClientPage {
+    fn from(page: &Page<Client, ClientCursor>) -> Self {
+        Self {
+            items: page.items.iter().map(ClientBody::from).collect(),
+            next_cursor: page.next.as_ref().map(cursor::encode_client),
+        }
+    }
+}
+
+/// What to create a client with.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateClientRequest {
+    /// Display name, 1–200 characters.
+    #[schema(example = "Acme Corp")]
+    pub name: String,
+    /// Contact e-mail address.
+    #[schema(example = "client@acmecorp.com")]
+    pub email: Option<String>,
+    /// Logo URL: absolute https.
+    #[schema(example = "https://cdn.acmecorp.com/logo.png")]
+    pub logo: Option<String>,
+}
+
+impl TryFrom<CreateClientRequest> for NewClient {
+    type Error = ValidationError;
+
+    fn try_from(r: CreateClientRequest) -> Result<Self, Self::Error> {
+        Ok(Self {
+            name: ClientName::new(&r.name)?,
+            email: r.email.as_deref().map(ClientEmail::new).transpose()?,
+            logo: r.logo.as_deref().map(LogoUrl::new).transpose()?,
+        })
+    }
+}
+
+/// A change to a client: absent fields stay, `null` clears `email` or `logo`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateClientRequest {
+    /// New display name, 1–200 characters.
+    pub name: Option<String>,
+    /// New e-mail address, or `null` to clear it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    /// New https logo URL, or `null` to clear it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub logo: Option<Option<String>>,
+    /// New status; `active` restores an archived client.
+    pub status: Option<ClientStatusWire>,
+}
+
+impl TryFrom<UpdateClientRequest> for ClientChanges {
+    type Error = ValidationError;
+
+    fn try_from(r: UpdateClientRequest) -> Result<Self, Self::Error> {
+        Ok(Self {
+            name: r.name.as_deref().map(ClientName::new).transpose()?,
+            email: r.email.map(|e| e.as_deref().map(ClientEmail::new).transpose()).transpose()?,
+            logo: r.logo.map(|l| l.as_deref().map(LogoUrl::new).transpose()).transpose()?,
+            status: r.status.map(Into::into),
+        })
+    }
+}
+
+/// Filters and paging of the client list.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListClientsParams {
+    /// Only clients with this status: `active`, `inactive` or `archived`.
+    pub status: Option<String>,
+    /// Only clients whose name starts with this (ignoring case).
+    pub search: Option<String>,
+    /// `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<String>,
+}
+
+/// Parses a `{clientId}` path segment.
+///
+/// # Errors
+/// [`ValidationError`] on `clientId` when it is not 24 hexadecimal characters.
+pub fn parse_client_id(raw: &str) -> Result<ClientId, ValidationError> {
+    ClientId::parse(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let err = serde_json::from_str::<CreateClientRequest>(r#"{"name":"Acme","nmae":"x"}"#).unwrap_err();
+        assert!(err.to_string().contains("unknown field"), "{err}");
+    }
+
+    #[test]
+    fn null_clears_and_absence_keeps() {
+        let r: UpdateClientRequest = serde_json::from_str(r#"{"email":null}"#).unwrap();
+        assert_eq!(r.email, Some(None));
+        assert_eq!(r.logo, None);
+        let changes = ClientChanges::try_from(r).unwrap();
+        assert_eq!(changes.email, Some(None));
+        assert_eq!(changes.logo, None);
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let r = CreateClientRequest { name: "Acme".into(), email: Some("nope".into()), logo: None };
+        assert_eq!(NewClient::try_from(r).unwrap_err().field(), "email");
+    }
+}

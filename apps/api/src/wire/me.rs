@@ -1,0 +1,73 @@
+//! The user's chatbot stats and preferences.
+
+use chrono::{DateTime, Utc};
+use domain::user::{PreferenceChanges, QuickReply, UserChatbot};
+use domain::validation::ValidationError;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The user's chatbot stats and preferences.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MeBody {
+    /// The user's id.
+    pub user_id: String,
+    /// Conversations the user has started.
+    pub total_conversations: u64,
+    /// Messages stored in the user's conversations (theirs and the analyst's).
+    pub total_messages: u64,
+    /// When the user last sent a message.
+    pub last_chat_at: Option<DateTime<Utc>>,
+    /// Preferences.
+    pub preferences: PreferencesBody,
+}
+
+/// The user's preferences.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PreferencesBody {
+    /// Canned prompts, in the user's order.
+    pub quick_replies: Vec<String>,
+    /// Whether the user wants notifications.
+    pub notifications: bool,
+}
+
+impl MeBody {
+    /// The body for `user`'s record.
+    pub fn new(user: domain::ids::UserId, me: &UserChatbot) -> Self {
+        Self {
+            user_id: user.to_string(),
+            total_conversations: me.total_conversations,
+            total_messages: me.total_messages,
+            last_chat_at: me.last_chat_at,
+            preferences: PreferencesBody {
+                quick_replies: me.preferences.quick_replies().iter().map(|q| q.as_str().to_owned()).collect(),
+                notifications: me.preferences.notifications,
+            },
+        }
+    }
+}
+
+/// A change to the preferences: absent fields stay.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdatePreferencesRequest {
+    /// The new list of quick replies (replaces the old one): at most 20, each 1–200 characters.
+    pub quick_replies: Option<Vec<String>>,
+    /// Whether the user wants notifications.
+    pub notifications: Option<bool>,
+}
+
+impl TryFrom<UpdatePreferencesRequest> for PreferenceChanges {
+    type Error = ValidationError;
+
+    fn try_from(r: UpdatePreferencesRequest) -> Result<Self, Self::Error> {
+        Ok(Self {
+            quick_replies: r
+                .quick_replies
+                .map(|list| list.iter().map(|q| QuickReply::new(q)).collect::<Result<Vec<_>, _>>())
+                .transpose()?,
+            notifications: r.notifications,
+        })
+    }
+}

@@ -1,0 +1,238 @@
+//! Wiring: which adapter implements each port, and the services built over them.
+//!
+//! The backend is chosen in one place, [`Backend::from_config`]; each backend has one function that
+//! builds its [`Stores`]. Everything above the stores only sees `Arc<dyn Port>`.
+
+use std::sync::Arc;
+
+use adapters_crypto::XChaChaTokenCipher;
+use adapters_llm::OfflineAnalyst;
+use adapters_memory::MemoryStores;
+use adapters_system::{RandomIds, SystemClock};
+use domain::ports::{
+    ChatModel, ClientStore, Clock, ConversationRetention, ConversationStore, DemoDataStore, IdGenerator, JobLock,
+    RateLimitStore, SnapshotStore, TokenCipher, UserChatbotStore,
+};
+use domain::services::chat::{ChatPorts, ChatService, ChatSettings};
+use domain::services::client_data::ClientDataService;
+use domain::services::clients::ClientService;
+use domain::services::conversations::ConversationService;
+use domain::services::platforms::PlatformService;
+use domain::services::rate_limit::{RateLimitPolicy, RateLimiter};
+use domain::services::retention::RetentionService;
+use domain::services::users::UserService;
+use secrecy::SecretString;
+
+use crate::config::Config;
+use crate::startup::StartupError;
+
+/// Said loudly whenever the published development key is in use.
+const DEV_KEY_WARNING: &str = "TOKEN_ENCRYPTION_KEY is not set: platform tokens are sealed with the PUBLISHED \
+     DEVELOPMENT KEY. That is only acceptable on the embedded default; set TOKEN_ENCRYPTION_KEY for real data";
+
+/// Where data is kept.
+#[derive(Debug)]
+pub enum Backend {
+    /// In memory, lost at exit: the embedded default.
+    Memory,
+    /// `MongoDB` (not available in this build yet).
+    Mongo {
+        /// The connection string.
+        uri: SecretString,
+        /// The database name.
+        database: String,
+    },
+}
+
+impl Backend {
+    /// The backend the configuration asks for.
+    pub fn from_config(config: &Config) -> Self {
+        match &config.mongodb_uri {
+            None => Self::Memory,
+            Some(uri) => Self::Mongo { uri: uri.clone(), database: config.mongodb_db.clone() },
+        }
+    }
+
+    /// Builds the backend's stores.
+    ///
+    /// # Errors
+    /// [`StartupError::Config`] naming `MONGODB_URI` while `MongoDB` is not available in this build.
+    pub fn stores(&self) -> Result<Stores, StartupError> {
+        match self {
+            Self::Memory => Ok(Stores::memory()),
+            Self::Mongo { .. } => Err(StartupError::Config {
+                variable: "MONGODB_URI",
+                message: "MongoDB is not available in this build yet; unset MONGODB_URI to run on the embedded \
+                          in-memory store"
+                    .to_owned(),
+            }),
+        }
+    }
+}
+
+/// Every storage port, as the domain sees them.
+#[derive(Clone)]
+pub struct Stores {
+    /// Clients and their platform connections.
+    pub clients: Arc<dyn ClientStore>,
+    /// Conversations and their messages.
+    pub conversations: Arc<dyn ConversationStore>,
+    /// The retention job's system-wide writes.
+    pub retention: Arc<dyn ConversationRetention>,
+    /// Users' chatbot stats and preferences.
+    pub users: Arc<dyn UserChatbotStore>,
+    /// Demo figures.
+    pub demo: Arc<dyn DemoDataStore>,
+    /// Dated snapshots of platform figures.
+    pub snapshots: Arc<dyn SnapshotStore>,
+    /// Rate-limit counters.
+    pub rate_limits: Arc<dyn RateLimitStore>,
+    /// Leases for jobs.
+    pub job_lock: Arc<dyn JobLock>,
+}
+
+impl Stores {
+    /// Thread-safe in-memory stores: nothing is persisted.
+    pub fn memory() -> Self {
+        let m = MemoryStores::new();
+        Self {
+            clients: m.clients,
+            conversations: m.conversations.clone(),
+            retention: m.conversations,
+            users: m.users,
+            demo: m.demo,
+            snapshots: m.snapshots,
+            rate_limits: m.rate_limits,
+            job_lock: m.job_lock,
+        }
+    }
+}
+
+/// Every port: the stores plus the analyst, the token cipher, time and ids.
+#[derive(Clone)]
+pub struct Ports {
+    /// Storage.
+    pub stores: Stores,
+    /// The analyst.
+    pub model: Arc<dyn ChatModel>,
+    /// Seals and opens platform tokens.
+    pub cipher: Arc<dyn TokenCipher>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// New ids.
+    pub ids: Arc<dyn IdGenerator>,
+}
+
+impl Ports {
+    /// The stores with the offline analyst, the system clock and random ids.
+    pub fn new(stores: Stores, cipher: Arc<dyn TokenCipher>) -> Self {
+        Self {
+            stores,
+            model: Arc::new(OfflineAnalyst::new()),
+            cipher,
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(RandomIds::new()),
+        }
+    }
+}
+
+/// The token cipher from `TOKEN_ENCRYPTION_KEY`; the development key on the embedded default only.
+///
+/// # Errors
+/// [`StartupError::Config`] naming `TOKEN_ENCRYPTION_KEY` when it is malformed, or missing outside
+/// the embedded default.
+pub fn cipher(config: &Config) -> Result<Arc<dyn TokenCipher>, StartupError> {
+    match &config.token_encryption_key {
+        Some(ring) => {
+            XChaChaTokenCipher::from_key_ring(ring).map(|c| Arc::new(c) as Arc<dyn TokenCipher>).map_err(|e| {
+                StartupError::Config {
+                    variable: "TOKEN_ENCRYPTION_KEY",
+                    message: format!(
+                        "{e}; write comma-separated keyId:base64key entries (32-byte keys), e.g. generate one with \
+                     `api gen-key`"
+                    ),
+                }
+            })
+        }
+        None if config.is_embedded() => {
+            tracing::warn!("{DEV_KEY_WARNING}");
+            Ok(Arc::new(XChaChaTokenCipher::development()))
+        }
+        None => Err(StartupError::Config {
+            variable: "TOKEN_ENCRYPTION_KEY",
+            message: "is required when MONGODB_URI is set, so that platform tokens are never stored with a \
+                      published key; generate one with `api gen-key`"
+                .to_owned(),
+        }),
+    }
+}
+
+/// The per-process id that the retention job's lease is held under.
+pub fn process_holder() -> String {
+    format!("api-{}-{}", std::process::id(), uuid::Uuid::new_v4().simple())
+}
+
+/// Every use case, built over the ports.
+#[derive(Clone)]
+pub struct Services {
+    /// Clients.
+    pub clients: ClientService,
+    /// Conversations other than chatting.
+    pub conversations: ConversationService,
+    /// Chatting with the analyst.
+    pub chat: ChatService,
+    /// The user's stats and preferences.
+    pub users: UserService,
+    /// Platform connections.
+    pub platforms: PlatformService,
+    /// The figures the analyst sees.
+    pub data: ClientDataService,
+    /// The daily clean-up.
+    pub retention: RetentionService,
+}
+
+impl Services {
+    /// Builds every service over `ports` with the configured limits.
+    pub fn new(ports: &Ports, config: &Config) -> Self {
+        let s = &ports.stores;
+        let data = ClientDataService::new(s.clients.clone(), s.demo.clone());
+        let limiter = RateLimiter::new(
+            s.rate_limits.clone(),
+            RateLimitPolicy { per_minute: config.rate_limit_per_minute, per_day: config.rate_limit_per_day },
+        );
+        let chat = ChatService::new(
+            ChatPorts {
+                conversations: s.conversations.clone(),
+                clients: s.clients.clone(),
+                users: s.users.clone(),
+                data: data.clone(),
+                limiter,
+                model: ports.model.clone(),
+                ids: ports.ids.clone(),
+                clock: ports.clock.clone(),
+            },
+            ChatSettings { message_cap: config.message_cap, ..ChatSettings::default() },
+        );
+        Self {
+            clients: ClientService::new(s.clients.clone(), ports.ids.clone(), ports.clock.clone()),
+            conversations: ConversationService::new(
+                s.conversations.clone(),
+                s.clients.clone(),
+                s.users.clone(),
+                ports.ids.clone(),
+                ports.clock.clone(),
+            ),
+            chat,
+            users: UserService::new(s.users.clone()),
+            platforms: PlatformService::new(s.clients.clone(), ports.cipher.clone(), ports.clock.clone()),
+            data,
+            retention: RetentionService::new(
+                s.retention.clone(),
+                s.job_lock.clone(),
+                ports.clock.clone(),
+                config.retention_days,
+                process_holder(),
+            ),
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Chatting: streaming, the rate limit, the message cap, model failures and feedback.
+
+use domain::ports::ChatModelError;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, failing_model, ok_json, problem, spawn_app, spawn_app_with};
+
+/// A client and an empty conversation about it; the conversation's id.
+async fn conversation(app: &TestApp) -> String {
+    let client = app.create_client("Acme").await;
+    let conversation = app.start_conversation(client["id"].as_str().unwrap()).await;
+    conversation["conversationId"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_streamed_answer_sends_deltas_then_the_stored_exchange() {
+    let app = spawn_app().await;
+    let id = conversation(&app).await;
+    let streamed = app.post_message_streamed(&id, "Which campaign had the best CTR?").await;
+    assert_eq!(streamed.status, StatusCode::OK);
+    assert!(streamed.headers["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+
+    let (last, deltas) = streamed.events.split_last().expect("at least one event");
+    assert!(!deltas.is_empty(), "the answer arrives in pieces");
+    assert!(deltas.iter().all(|(name, _)| name == "delta"), "{deltas:?}");
+    let text: String = deltas.iter().map(|(_, d)| d["text"].as_str().unwrap()).collect();
+    let (name, done) = last;
+    assert_eq!(name, "done");
+    assert_eq!(done["answer"]["content"].as_str().unwrap(), text, "deltas concatenate to the stored answer");
+    assert_eq!(done["question"]["content"], "Which campaign had the best CTR?");
+    assert_eq!(done["conversation"]["messageCount"], 2);
+
+    let detail = app.get_json(&format!("/v1/conversations/{id}")).await;
+    assert_eq!(detail["messages"][1], done["answer"], "the done event carries the stored message");
+}
+
+#[tokio::test]
+async fn refusals_come_before_the_stream_as_problems() {
+    let app = spawn_app().await;
+    let streamed = app.post_message_streamed("3f2b8c1e-6d4a-4b7e-9c1f-2a5d8e9b0c47", "hello").await;
+    assert_eq!(streamed.status, StatusCode::NOT_FOUND);
+    assert_eq!(streamed.headers["content-type"], "application/problem+json");
+    assert_eq!(streamed.events[0].1["type"], "urn:chatbot:problem:conversation-not-found");
+}
+
+#[tokio::test]
+async fn over_the_rate_limit_answers_429_with_retry_after_and_stores_nothing() {
+    let app = spawn_app_with(|c| c.rate_limit_per_day = 1, |p| p).await;
+    let id = conversation(&app).await;
+    app.ask(&id, "the one message allowed today").await;
+
+    let response = app.post_message(&id, "one too many").await;
+    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=86_400).contains(&retry_after), "{retry_after}");
+    let body = problem(response, StatusCode::TOO_MANY_REQUESTS).await;
+    assert_eq!(body["type"], "urn:chatbot:problem:rate-limited");
+    assert!(body["detail"].as_str().unwrap().contains("not stored"));
+
+    let detail = app.get_json(&format!("/v1/conversations/{id}")).await;
+    assert_eq!(detail["conversation"]["messageCount"], 2);
+    assert!(detail["messages"].as_array().unwrap().iter().all(|m| m["content"] != "one too many"));
+    assert_eq!(app.get_json("/v1/me").await["totalMessages"], 2);
+}
+
+#[tokio::test]
+async fn the_rate_limit_is_per_user() {
+    let app = spawn_app_with(|c| c.rate_limit_per_day = 1, |p| p).await;
+    let id = conversation(&app).await;
+    app.ask(&id, "mine").await;
+    let client = app.create_client_as(&app.other_token, "Other").await;
+    let theirs = app.start_conversation_as(&app.other_token, client["id"].as_str().unwrap()).await;
+    let response = app
+        .request_as(
+            &app.other_token,
+            Method::POST,
+            &format!("/v1/conversations/{}/messages", theirs["conversationId"].as_str().unwrap()),
+        )
+        .json(&json!({ "content": "theirs" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_full_conversation_answers_409_and_stores_nothing() {
+    let app = spawn_app_with(|c| c.message_cap = 4, |p| p).await;
+    let id = conversation(&app).await;
+    app.ask(&id, "one").await;
+    app.ask(&id, "two").await;
+
+    let body = problem(app.post_message(&id, "three").await, StatusCode::CONFLICT).await;
+    assert_eq!(body["type"], "urn:chatbot:problem:conversation-full");
+    assert!(body["detail"].as_str().unwrap().contains("new conversation"));
+    let streamed = app.post_message_streamed(&id, "three again").await;
+    assert_eq!(streamed.status, StatusCode::CONFLICT);
+
+    let detail = app.get_json(&format!("/v1/conversations/{id}")).await;
+    assert_eq!(detail["conversation"]["messageCount"], 4);
+}
+
+#[tokio::test]
+async fn a_failing_model_answers_502_and_keeps_only_the_question() {
+    let app = spawn_app_with(|_| {}, failing_model(|| ChatModelError::Unavailable("provider down".into()))).await;
+    let id = conversation(&app).await;
+    let body = problem(app.post_message(&id, "hello?").await, StatusCode::BAD_GATEWAY).await;
+    assert_eq!(body["type"], "urn:chatbot:problem:model-failed");
+    assert!(body["detail"].as_str().unwrap().contains("stored without an answer"));
+    assert!(!body["detail"].as_str().unwrap().contains("provider down"), "provider details stay in the log");
+
+    let detail = app.get_json(&format!("/v1/conversations/{id}")).await;
+    let messages = detail["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 1, "no dangling half answer");
+    assert_eq!(messages[0]["role"], "user");
+    assert_eq!(messages[0]["content"], "hello?");
+}
+
+#[tokio::test]
+async fn a_model_timeout_answers_504() {
+    let app = spawn_app_with(|_| {}, failing_model(|| ChatModelError::Timeout)).await;
+    let id = conversation(&app).await;
+    let body = problem(app.post_message(&id, "hello?").await, StatusCode::GATEWAY_TIMEOUT).await;
+    assert_eq!(body["type"], "urn:chatbot:problem:model-timeout");
+}
+
+#[tokio::test]
+async fn a_model_failure_mid_stream_ends_with_an_error_event() {
+    let app = spawn_app_with(|_| {}, failing_model(|| ChatModelError::InvalidResponse("junk".into()))).await;
+    let id = conversation(&app).await;
+    let streamed = app.post_message_streamed(&id, "hello?").await;
+    assert_eq!(streamed.status, StatusCode::OK);
+    let (name, body) = streamed.events.last().unwrap();
+    assert_eq!(name, "error");
+    assert_eq!(body["status"], 502);
+    assert_eq!(body["type"], "urn:chatbot:problem:model-failed");
+    assert_eq!(body["instance"], format!("/v1/conversations/{id}/messages"));
+    assert_eq!(body["requestId"].as_str(), streamed.headers["x-request-id"].to_str().ok());
+    assert!(!streamed.events.iter().any(|(name, _)| name == "done"));
+
+    let detail = app.get_json(&format!("/v1/conversations/{id}")).await;
+    assert_eq!(detail["conversation"]["messageCount"], 1, "the question only");
+}
+
+#[tokio::test]
+async fn feedback_rates_answers_and_can_be_cleared() {
+    let app = spawn_app().await;
+    let id = conversation(&app).await;
+    let exchange = app.ask(&id, "hello").await;
+    let answer = exchange["answer"]["messageId"].as_str().unwrap();
+    let question = exchange["question"]["messageId"].as_str().unwrap();
+    let feedback = |message: &str, rating: Value| {
+        app.request(Method::PUT, &format!("/v1/conversations/{id}/messages/{message}/feedback"))
+            .json(&json!({ "rating": rating }))
+            .send()
+    };
+
+    let rated = ok_json(feedback(answer, json!("negative")).await.unwrap()).await;
+    assert_eq!(rated["metadata"]["feedbackRating"], "negative");
+    assert_eq!(rated["messageId"], answer);
+    let cleared = ok_json(feedback(answer, Value::Null).await.unwrap()).await;
+    assert_eq!(cleared["metadata"]["feedbackRating"], Value::Null);
+
+    let body = problem(feedback(question, json!("positive")).await.unwrap(), StatusCode::BAD_REQUEST).await;
+    assert_eq!(body["type"], "urn:chatbot:problem:not-an-answer");
+    let unknown = "3f2b8c1e-6d4a-4b7e-9c1f-2a5d8e9b0c47";
+    let body = problem(feedback(unknown, json!("positive")).await.unwrap(), StatusCode::NOT_FOUND).await;
+    assert_eq!(body["type"], "urn:chatbot:problem:message-not-found");
+
+    let detail = app.get_json(&format!("/v1/conversations/{id}")).await;
+    assert_eq!(detail["messages"][1]["metadata"]["feedbackRating"], Value::Null);
+}

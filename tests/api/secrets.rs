@@ -1,0 +1,93 @@
+//! A platform token given to the token cipher never shows up in any response or log line (nor does
+//! its ciphertext).
+
+use domain::ids::ClientId;
+use domain::platform::{AnalyticsReport, MetaAdsCampaign, PlatformAccount, PlatformData};
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::{captured_logs, spawn_app};
+
+#[tokio::test]
+async fn platform_tokens_never_appear_in_responses_or_logs() {
+    let app = spawn_app().await;
+    let plaintext = format!("ya29.PLAINTEXT-{}", uuid::Uuid::new_v4().simple());
+    let client = app.create_client("Acme Corp").await;
+    let client_id = client["id"].as_str().unwrap().to_owned();
+    app.connect_platform(
+        app.user,
+        &client_id,
+        PlatformAccount::MetaAds { ad_account_id: "act_1029384756".into() },
+        &plaintext,
+        Some(PlatformData::MetaAds(vec![MetaAdsCampaign {
+            name: "Acme | Prospecting | Q4 Holiday".into(),
+            spend: 6_842.17,
+            impressions: 912_345,
+            clicks: 14_208,
+            cpm: 7.50,
+            roas: Some(3.49),
+        }])),
+    )
+    .await;
+    app.connect_platform(
+        app.user,
+        &client_id,
+        PlatformAccount::GoogleAnalytics { account_id: "123".into(), property_id: "345678901".into() },
+        &plaintext,
+        Some(PlatformData::GoogleAnalytics(AnalyticsReport::default())),
+    )
+    .await;
+
+    // What is stored is ciphertext: it must not leak either.
+    let stored = app.ports.stores.clients.get(app.user, ClientId::parse(&client_id).unwrap()).await.unwrap().unwrap();
+    let mut secrets = vec![plaintext.clone(), format!("{plaintext}-refresh")];
+    for connection in stored.platforms.values() {
+        let credentials = connection.credentials.as_ref().expect("connected platforms hold sealed tokens");
+        assert!(!credentials.access_token.as_str().contains(&plaintext), "tokens are stored sealed");
+        secrets.push(credentials.access_token.as_str().to_owned());
+        secrets.extend(credentials.refresh_token.as_ref().map(|t| t.as_str().to_owned()));
+    }
+
+    let conversation = app.start_conversation(&client_id).await;
+    let conversation_id = conversation["conversationId"].as_str().unwrap().to_owned();
+    let mut bodies = vec![conversation.to_string()];
+    bodies.push(app.ask(&conversation_id, "What are our numbers?").await.to_string());
+    let streamed = app.post_message_streamed(&conversation_id, "And the best campaign?").await;
+    bodies.extend(streamed.events.iter().map(|(_, data)| data.to_string()));
+    let mut request_ids = Vec::new();
+    for path in [
+        "/v1/clients".to_owned(),
+        format!("/v1/clients/{client_id}"),
+        format!("/v1/clients/{client_id}/platforms"),
+        format!("/v1/clients/{client_id}/data"),
+        format!("/v1/clients/{client_id}/conversations"),
+        "/v1/conversations".to_owned(),
+        format!("/v1/conversations/{conversation_id}"),
+        "/v1/me".to_owned(),
+        "/openapi.json".to_owned(),
+    ] {
+        let response = app.get(&path).await;
+        request_ids.push(response.headers()["x-request-id"].to_str().unwrap().to_owned());
+        bodies.push(response.text().await.unwrap());
+    }
+    for (method, path, body) in [
+        (Method::PATCH, format!("/v1/clients/{client_id}"), Some(json!({ "name": "Acme" }))),
+        (Method::DELETE, format!("/v1/clients/{client_id}/platforms/metaAds"), None),
+        (Method::DELETE, format!("/v1/clients/{client_id}"), None),
+    ] {
+        let mut request = app.request(method, &path);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        bodies.push(request.send().await.unwrap().text().await.unwrap());
+    }
+
+    let logs = captured_logs();
+    assert!(request_ids.iter().all(|id| logs.contains(id.as_str())), "the log capture sees this server's requests");
+    for secret in &secrets {
+        for body in &bodies {
+            assert!(!body.contains(secret.as_str()), "a response body holds a token or its ciphertext: {body}");
+        }
+        assert!(!logs.contains(secret.as_str()), "the logs hold a token or its ciphertext");
+    }
+}
