@@ -95,8 +95,8 @@ fn acme_connections() -> Vec<(PlatformAccount, PlatformData)> {
                     avg_session_duration: 131.3,
                 },
                 top_sources: vec![
-                    SourceSessions { source: "google / organic".into(), sessions: 4_707 },
                     SourceSessions { source: "google / cpc".into(), sessions: 4_861 },
+                    SourceSessions { source: "google / organic".into(), sessions: 4_707 },
                     SourceSessions { source: "(direct) / (none)".into(), sessions: 2_440 },
                     SourceSessions { source: "facebook / paid".into(), sessions: 1_532 },
                     SourceSessions { source: "linkedin / paid".into(), sessions: 688 },

@@ -175,15 +175,22 @@ impl<'a> Answer<'a> {
             self.no_data_for(Platform::GoogleAnalytics);
             return;
         };
+        // Breakdowns are listed largest first whatever order the sync stored them in.
         let shown = match metric {
-            Metric::TopSources => breakdown(
-                report.top_sources.iter().map(|s| format!("{} ({} sessions)", s.source, format::count(s.sessions))),
-            ),
-            Metric::Devices => breakdown(
-                report.devices.iter().map(|d| format!("{} {}", d.device, format::percent_of_100(d.percentage))),
-            ),
+            Metric::TopSources => {
+                let mut sources: Vec<_> = report.top_sources.iter().collect();
+                sources.sort_by(|a, b| b.sessions.cmp(&a.sessions));
+                breakdown(sources.iter().map(|s| format!("{} ({} sessions)", s.source, format::count(s.sessions))))
+            }
+            Metric::Devices => {
+                let mut devices: Vec<_> = report.devices.iter().collect();
+                devices.sort_by(|a, b| b.percentage.total_cmp(&a.percentage));
+                breakdown(devices.iter().map(|d| format!("{} {}", d.device, format::percent_of_100(d.percentage))))
+            }
             Metric::TopPages => {
-                breakdown(report.top_pages.iter().map(|p| format!("{} ({} views)", p.page, format::count(p.views))))
+                let mut pages: Vec<_> = report.top_pages.iter().collect();
+                pages.sort_by(|a, b| b.views.cmp(&a.views));
+                breakdown(pages.iter().map(|p| format!("{} ({} views)", p.page, format::count(p.views))))
             }
             _ => Some(value(metric, analytics_value(&report.metrics, metric))),
         };

@@ -770,3 +770,18 @@ fn answers_without_figures_hold_no_numbers() {
         assert_eq!(numbers_in(&without_names(&answer, &view)), Vec::<f64>::new(), "{answer}");
     }
 }
+
+#[test]
+fn breakdowns_are_listed_largest_first_whatever_order_they_were_stored_in() {
+    let mut view = acme_view();
+    let PlatformData::GoogleAnalytics(report) = &mut view.sources[0].data else {
+        panic!("the first source of the Acme view is Google Analytics");
+    };
+    report.top_sources.reverse();
+    report.devices.reverse();
+    report.top_pages.reverse();
+    let answer = ask(&view, "top traffic sources, devices and top pages");
+    assert!(answer.contains("google / cpc (4,861 sessions), google / organic (4,707 sessions)"), "{answer}");
+    assert!(answer.contains("desktop 61.23%") && answer.find("desktop") < answer.find("mobile"), "{answer}");
+    assert!(answer.contains("/ (10,509 views), /pricing (6,952 views)"), "{answer}");
+}
