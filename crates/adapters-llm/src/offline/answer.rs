@@ -179,7 +179,7 @@ impl<'a> Answer<'a> {
         let shown = match metric {
             Metric::TopSources => {
                 let mut sources: Vec<_> = report.top_sources.iter().collect();
-                sources.sort_by(|a, b| b.sessions.cmp(&a.sessions));
+                sources.sort_by_key(|s| std::cmp::Reverse(s.sessions));
                 breakdown(sources.iter().map(|s| format!("{} ({} sessions)", s.source, format::count(s.sessions))))
             }
             Metric::Devices => {
@@ -189,7 +189,7 @@ impl<'a> Answer<'a> {
             }
             Metric::TopPages => {
                 let mut pages: Vec<_> = report.top_pages.iter().collect();
-                pages.sort_by(|a, b| b.views.cmp(&a.views));
+                pages.sort_by_key(|p| std::cmp::Reverse(p.views));
                 breakdown(pages.iter().map(|p| format!("{} ({} views)", p.page, format::count(p.views))))
             }
             _ => Some(value(metric, analytics_value(&report.metrics, metric))),
