@@ -1,0 +1,747 @@
+//! The `clients` collection: each client with its platform connections embedded under `platforms`.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use bson::oid::ObjectId;
+use bson::{Bson, Document, doc};
+use chrono::{DateTime, Utc};
+use domain::cipher::SealedToken;
+use domain::client::{Client, ClientChanges, ClientEmail, ClientName, ClientStatus, LogoUrl};
+use domain::ids::{ClientId, UserId};
+use domain::paging::{ClientCursor, ClientQuery, Page};
+use domain::platform::{
+    ConnectionStatus, Platform, PlatformAccount, PlatformConnection, PlatformData, SealedCredentials,
+};
+use domain::ports::{ClientStore, StoreError};
+use futures::TryStreamExt;
+use mongodb::Collection;
+use mongodb::options::ReturnDocument;
+use serde::{Deserialize, Serialize};
+
+use crate::convert::{bson_date, chrono_date, client_oid, decode, encode, encode_document, user_oid};
+use crate::error::{corrupt, store_error};
+use crate::figures::{
+    AnalyticsDataDoc, DimensionsDoc, GoogleAdsCampaignDoc, LinkedinAdsCampaignDoc, MetaAdsCampaignDoc, MetricsDoc,
+};
+
+/// Name of the collection.
+pub(crate) const COLLECTION: &str = "clients";
+
+/// A client document, field for field as in the customer's schema.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ClientDoc {
+    #[serde(rename = "_id")]
+    pub id: ObjectId,
+    pub user_id: ObjectId,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<String>,
+    #[serde(default)]
+    pub platforms: PlatformsDoc,
+    pub status: String,
+    pub created_at: bson::DateTime,
+    pub updated_at: bson::DateTime,
+}
+
+/// `platforms`: one optional connection per platform.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PlatformsDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub google_analytics: Option<GoogleAnalyticsDoc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub google_ads: Option<GoogleAdsDoc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta_ads: Option<MetaAdsDoc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linkedin_ads: Option<LinkedinAdsDoc>,
+}
+
+/// The fields every connection has besides its account and figures.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ConnectionFields {
+    connected: bool,
+    access_token: Option<String>,
+    refresh_token: Option<String>,
+    expires_at: Option<bson::DateTime>,
+    last_sync: Option<bson::DateTime>,
+    status: String,
+}
+
+/// Declares a connection document: the common fields in the schema's order around the platform's
+/// own account and figure fields. (Written out rather than `#[serde(flatten)]`, which loses BSON
+/// dates on the way back.)
+macro_rules! connection_doc {
+    ($(#[$doc:meta])* $name:ident { $($account:ident: $account_ty:ty),* ; $($figure:ident: $figure_ty:ty),* }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        pub(crate) struct $name {
+            pub connected: bool,
+            $(pub $account: $account_ty,)*
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub access_token: Option<String>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub refresh_token: Option<String>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub expires_at: Option<bson::DateTime>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub last_sync: Option<bson::DateTime>,
+            pub status: String,
+            $(
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub $figure: Option<$figure_ty>,
+            )*
+        }
+
+        impl $name {
+            fn new(common: ConnectionFields, $($account: $account_ty,)* $($figure: Option<$figure_ty>,)*) -> Self {
+                Self {
+                    connected: common.connected,
+                    $($account,)*
+                    access_token: common.access_token,
+                    refresh_token: common.refresh_token,
+                    expires_at: common.expires_at,
+                    last_sync: common.last_sync,
+                    status: common.status,
+                    $($figure,)*
+                }
+            }
+
+            fn common(&self) -> ConnectionFields {
+                ConnectionFields {
+                    connected: self.connected,
+                    access_token: self.access_token.clone(),
+                    refresh_token: self.refresh_token.clone(),
+                    expires_at: self.expires_at,
+                    last_sync: self.last_sync,
+                    status: self.status.clone(),
+                }
+            }
+        }
+    };
+}
+
+connection_doc!(
+    /// `platforms.googleAnalytics`.
+    GoogleAnalyticsDoc { account_id: String, property_id: String; metrics: MetricsDoc, dimensions: DimensionsDoc }
+);
+connection_doc!(
+    /// `platforms.googleAds`.
+    GoogleAdsDoc { customer_id: String; campaigns: Vec<GoogleAdsCampaignDoc> }
+);
+connection_doc!(
+    /// `platforms.metaAds`.
+    MetaAdsDoc { ad_account_id: String; campaigns: Vec<MetaAdsCampaignDoc> }
+);
+connection_doc!(
+    /// `platforms.linkedinAds`.
+    LinkedinAdsDoc { account_id: String; campaigns: Vec<LinkedinAdsCampaignDoc> }
+);
+
+/// A connection's common fields from the domain.
+fn common_fields(connection: &PlatformConnection) -> ConnectionFields {
+    let credentials = connection.credentials.as_ref();
+    ConnectionFields {
+        connected: connection.connected,
+        access_token: credentials.map(|c| c.access_token.as_str().to_owned()),
+        refresh_token: credentials.and_then(|c| c.refresh_token.as_ref()).map(|t| t.as_str().to_owned()),
+        expires_at: credentials.and_then(|c| c.expires_at).map(bson_date),
+        last_sync: connection.last_sync.map(bson_date),
+        status: connection.status.key().to_owned(),
+    }
+}
+
+/// One connection as its platform's document.
+pub(crate) enum ConnectionDoc {
+    /// `platforms.googleAnalytics`.
+    GoogleAnalytics(GoogleAnalyticsDoc),
+    /// `platforms.googleAds`.
+    GoogleAds(GoogleAdsDoc),
+    /// `platforms.metaAds`.
+    MetaAds(MetaAdsDoc),
+    /// `platforms.linkedinAds`.
+    LinkedinAds(LinkedinAdsDoc),
+}
+
+impl ConnectionDoc {
+    /// The document a connection becomes.
+    pub(crate) fn from_domain(connection: &PlatformConnection) -> Result<Self, StoreError> {
+        let common = common_fields(connection);
+        let mismatch = || {
+            StoreError::Unexpected(anyhow::anyhow!(
+                "the {} connection holds figures of another platform",
+                connection.platform().key()
+            ))
+        };
+        let data = connection.data.as_ref();
+        Ok(match &connection.account {
+            PlatformAccount::GoogleAnalytics { account_id, property_id } => {
+                let figures = match data {
+                    Some(PlatformData::GoogleAnalytics(r)) => Some(AnalyticsDataDoc::from(r)),
+                    Some(_) => return Err(mismatch()),
+                    None => None,
+                };
+                let (metrics, dimensions) = figures.map_or((None, None), |d| (Some(d.metrics), Some(d.dimensions)));
+                Self::GoogleAnalytics(GoogleAnalyticsDoc::new(
+                    common,
+                    account_id.clone(),
+                    property_id.clone(),
+                    metrics,
+                    dimensions,
+                ))
+            }
+            PlatformAccount::GoogleAds { customer_id } => {
+                let campaigns = match data {
+                    Some(PlatformData::GoogleAds(c)) => Some(c.iter().map(GoogleAdsCampaignDoc::from).collect()),
+                    Some(_) => return Err(mismatch()),
+                    None => None,
+                };
+                Self::GoogleAds(GoogleAdsDoc::new(common, customer_id.clone(), campaigns))
+            }
+            PlatformAccount::MetaAds { ad_account_id } => {
+                let campaigns = match data {
+                    Some(PlatformData::MetaAds(c)) => Some(c.iter().map(MetaAdsCampaignDoc::from).collect()),
+                    Some(_) => return Err(mismatch()),
+                    None => None,
+                };
+                Self::MetaAds(MetaAdsDoc::new(common, ad_account_id.clone(), campaigns))
+            }
+            PlatformAccount::LinkedinAds { account_id } => {
+                let campaigns = match data {
+                    Some(PlatformData::LinkedinAds(c)) => Some(c.iter().map(LinkedinAdsCampaignDoc::from).collect()),
+                    Some(_) => return Err(mismatch()),
+                    None => None,
+                };
+                Self::LinkedinAds(LinkedinAdsDoc::new(common, account_id.clone(), campaigns))
+            }
+        })
+    }
+
+    /// The document as the BSON value stored at `platforms.<platform>`.
+    pub(crate) fn to_bson(&self) -> Result<Bson, StoreError> {
+        match self {
+            Self::GoogleAnalytics(doc) => encode(doc),
+            Self::GoogleAds(doc) => encode(doc),
+            Self::MetaAds(doc) => encode(doc),
+            Self::LinkedinAds(doc) => encode(doc),
+        }
+    }
+}
+
+/// A connection as the document stored at `platforms.<platform>`.
+pub(crate) fn connection_document(connection: &PlatformConnection) -> Result<Bson, StoreError> {
+    ConnectionDoc::from_domain(connection)?.to_bson()
+}
+
+/// A connection read back: the common fields plus its account and figures.
+fn connection_of(
+    common: ConnectionFields,
+    account: PlatformAccount,
+    data: Option<PlatformData>,
+    what: &str,
+) -> Result<PlatformConnection, StoreError> {
+    let status: ConnectionStatus = common.status.parse().map_err(|e| corrupt(format!("{what} status"), e))?;
+    let credentials = match (common.access_token, common.refresh_token) {
+        (Some(access), refresh) => Some(SealedCredentials {
+            access_token: SealedToken::new(access),
+            refresh_token: refresh.map(SealedToken::new),
+            expires_at: common.expires_at.map(chrono_date),
+        }),
+        (None, None) => None,
+        (None, Some(_)) => return Err(corrupt(what.to_owned(), "a refresh token without an access token")),
+    };
+    Ok(PlatformConnection {
+        account,
+        connected: common.connected,
+        credentials,
+        last_sync: common.last_sync.map(chrono_date),
+        status,
+        data,
+    })
+}
+
+impl PlatformsDoc {
+    /// The connections of a client, by platform.
+    fn from_domain(platforms: &BTreeMap<Platform, PlatformConnection>) -> Result<Self, StoreError> {
+        let mut doc = Self::default();
+        for connection in platforms.values() {
+            match ConnectionDoc::from_domain(connection)? {
+                ConnectionDoc::GoogleAnalytics(c) => doc.google_analytics = Some(c),
+                ConnectionDoc::GoogleAds(c) => doc.google_ads = Some(c),
+                ConnectionDoc::MetaAds(c) => doc.meta_ads = Some(c),
+                ConnectionDoc::LinkedinAds(c) => doc.linkedin_ads = Some(c),
+            }
+        }
+        Ok(doc)
+    }
+
+    /// The connections as the domain holds them.
+    fn into_domain(self, what: &str) -> Result<BTreeMap<Platform, PlatformConnection>, StoreError> {
+        let mut platforms = BTreeMap::new();
+        if let Some(ga) = self.google_analytics {
+            let data = ga.metrics.clone().map(|metrics| {
+                PlatformData::GoogleAnalytics(
+                    AnalyticsDataDoc { metrics, dimensions: ga.dimensions.clone().unwrap_or_default() }.into(),
+                )
+            });
+            let account = PlatformAccount::GoogleAnalytics {
+                account_id: ga.account_id.clone(),
+                property_id: ga.property_id.clone(),
+            };
+            let what = format!("{what} googleAnalytics");
+            platforms.insert(Platform::GoogleAnalytics, connection_of(ga.common(), account, data, &what)?);
+        }
+        if let Some(ads) = self.google_ads {
+            let data = ads.campaigns.clone().map(|c| PlatformData::GoogleAds(c.into_iter().map(Into::into).collect()));
+            let account = PlatformAccount::GoogleAds { customer_id: ads.customer_id.clone() };
+            let what = format!("{what} googleAds");
+            platforms.insert(Platform::GoogleAds, connection_of(ads.common(), account, data, &what)?);
+        }
+        if let Some(meta) = self.meta_ads {
+            let data = meta.campaigns.clone().map(|c| PlatformData::MetaAds(c.into_iter().map(Into::into).collect()));
+            let account = PlatformAccount::MetaAds { ad_account_id: meta.ad_account_id.clone() };
+            let what = format!("{what} metaAds");
+            platforms.insert(Platform::MetaAds, connection_of(meta.common(), account, data, &what)?);
+        }
+        if let Some(li) = self.linkedin_ads {
+            let data = li.campaigns.clone().map(|c| PlatformData::LinkedinAds(c.into_iter().map(Into::into).collect()));
+            let account = PlatformAccount::LinkedinAds { account_id: li.account_id.clone() };
+            let what = format!("{what} linkedinAds");
+            platforms.insert(Platform::LinkedinAds, connection_of(li.common(), account, data, &what)?);
+        }
+        Ok(platforms)
+    }
+}
+
+impl ClientDoc {
+    /// The document a client becomes.
+    pub(crate) fn from_domain(client: &Client) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: client_oid(client.id),
+            user_id: user_oid(client.user_id),
+            name: client.name.as_str().to_owned(),
+            email: client.email.as_ref().map(|e| e.as_str().to_owned()),
+            logo: client.logo.as_ref().map(|l| l.as_str().to_owned()),
+            platforms: PlatformsDoc::from_domain(&client.platforms)?,
+            status: client.status.key().to_owned(),
+            created_at: bson_date(client.created_at),
+            updated_at: bson_date(client.updated_at),
+        })
+    }
+
+    /// The client this document holds.
+    pub(crate) fn into_domain(self) -> Result<Client, StoreError> {
+        let what = format!("client {}", self.id.to_hex());
+        let field = |e: domain::validation::ValidationError| corrupt(what.clone(), e);
+        Ok(Client {
+            id: ClientId::from_bytes(self.id.bytes()),
+            user_id: UserId::from_bytes(self.user_id.bytes()),
+            name: ClientName::new(&self.name).map_err(field)?,
+            email: self.email.as_deref().map(ClientEmail::new).transpose().map_err(field)?,
+            logo: self.logo.as_deref().map(LogoUrl::new).transpose().map_err(field)?,
+            platforms: self.platforms.into_domain(&what)?,
+            status: self.status.parse::<ClientStatus>().map_err(field)?,
+            created_at: chrono_date(self.created_at),
+            updated_at: chrono_date(self.updated_at),
+        })
+    }
+}
+
+/// Escapes the characters that have a meaning in a regular expression (for MongoDB's PCRE and
+/// JavaScript alike), so that a user's prefix matches only itself.
+pub(crate) fn escape_regex(raw: &str) -> String {
+    let mut escaped = String::with_capacity(raw.len() * 2);
+    for c in raw.chars() {
+        if matches!(c, '\\' | '^' | '$' | '.' | '|' | '?' | '*' | '+' | '(' | ')' | '[' | ']' | '{' | '}' | '/') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// The filter of a client list page.
+pub(crate) fn list_filter(user: UserId, query: &ClientQuery) -> Document {
+    let mut filter = doc! { "userId": user_oid(user) };
+    if let Some(status) = query.status {
+        filter.insert("status", status.key());
+    }
+    if let Some(prefix) = &query.name_prefix {
+        filter.insert("name", doc! { "$regex": format!("^{}", escape_regex(prefix)), "$options": "i" });
+    }
+    if let Some(after) = &query.after {
+        filter.insert(
+            "$or",
+            vec![
+                doc! { "name": { "$gt": &after.name } },
+                doc! { "name": &after.name, "_id": { "$gt": client_oid(after.id) } },
+            ],
+        );
+    }
+    filter
+}
+
+/// [`ClientStore`] on the `clients` collection.
+#[derive(Debug, Clone)]
+pub struct MongoClientStore {
+    collection: Collection<Document>,
+}
+
+impl MongoClientStore {
+    /// A store on this database's `clients` collection.
+    pub fn new(database: &mongodb::Database) -> Self {
+        Self { collection: database.collection(COLLECTION) }
+    }
+
+    fn read(document: Document) -> Result<Client, StoreError> {
+        let what = format!("client {}", document.get_object_id("_id").map(ObjectId::to_hex).unwrap_or_default());
+        decode::<ClientDoc>(document, what)?.into_domain()
+    }
+}
+
+#[async_trait]
+impl ClientStore for MongoClientStore {
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = %client.user_id, client_id = %client.id))]
+    async fn insert(&self, client: &Client) -> Result<(), StoreError> {
+        let document = encode_document(&ClientDoc::from_domain(client)?)?;
+        self.collection.insert_one(document).await.map_err(|e| store_error(e, "inserting a client"))?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip(self), fields(user_id = %user, client_id = %id))]
+    async fn get(&self, user: UserId, id: ClientId) -> Result<Option<Client>, StoreError> {
+        let found = self
+            .collection
+            .find_one(doc! { "_id": client_oid(id), "userId": user_oid(user) })
+            .await
+            .map_err(|e| store_error(e, "reading a client"))?;
+        found.map(Self::read).transpose()
+    }
+
+    #[tracing::instrument(level = "debug", skip(self, query), fields(user_id = %user))]
+    async fn list(&self, user: UserId, query: &ClientQuery) -> Result<Page<Client, ClientCursor>, StoreError> {
+        let limit = query.limit.get();
+        // One page more than asked, to know whether there is a next one. An aggregation rather
+        // than `find`: the same plan on MongoDB, and CongoDB's `find` sorts strings by locale
+        // instead of MongoDB's byte order, which the cursor relies on.
+        let pipeline = vec![
+            doc! { "$match": list_filter(user, query) },
+            doc! { "$sort": { "name": 1, "_id": 1 } },
+            doc! { "$limit": i64::try_from(limit + 1).unwrap_or(i64::MAX) },
+        ];
+        let documents: Vec<Document> = self
+            .collection
+            .aggregate(pipeline)
+            .await
+            .map_err(|e| store_error(e, "listing clients"))?
+            .try_collect()
+            .await
+            .map_err(|e| store_error(e, "listing clients"))?;
+        let mut items = documents.into_iter().map(Self::read).collect::<Result<Vec<_>, _>>()?;
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|c| ClientCursor { name: c.name.as_str().to_owned(), id: c.id })
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    #[tracing::instrument(level = "debug", skip(self, changes), fields(user_id = %user, client_id = %id))]
+    async fn update(
+        &self,
+        user: UserId,
+        id: ClientId,
+        changes: ClientChanges,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Client>, StoreError> {
+        let update = client_update(changes, now);
+        let found = self
+            .collection
+            .find_one_and_update(doc! { "_id": client_oid(id), "userId": user_oid(user) }, update)
+            .return_document(ReturnDocument::After)
+            .await
+            .map_err(|e| store_error(e, "updating a client"))?;
+        found.map(Self::read).transpose()
+    }
+
+    #[tracing::instrument(level = "debug", skip(self, connection), fields(user_id = %user, client_id = %id, platform = %connection.platform()))]
+    async fn save_connection(
+        &self,
+        user: UserId,
+        id: ClientId,
+        connection: &PlatformConnection,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let update = doc! {
+            "$set": {
+                format!("platforms.{}", connection.platform().key()): connection_document(connection)?,
+                "updatedAt": bson_date(now),
+            }
+        };
+        let result = self
+            .collection
+            .update_one(doc! { "_id": client_oid(id), "userId": user_oid(user) }, update)
+            .await
+            .map_err(|e| store_error(e, "saving a platform connection"))?;
+        Ok(result.matched_count == 1)
+    }
+}
+
+/// The update a change to a client becomes: `$set` what it names, `$unset` what it clears.
+pub(crate) fn client_update(changes: ClientChanges, now: DateTime<Utc>) -> Document {
+    let mut set = doc! {};
+    let mut unset = doc! {};
+    if let Some(name) = changes.name {
+        set.insert("name", name.as_str());
+    }
+    match changes.email {
+        Some(Some(email)) => {
+            set.insert("email", email.as_str());
+        }
+        Some(None) => {
+            unset.insert("email", "");
+        }
+        None => {}
+    }
+    match changes.logo {
+        Some(Some(logo)) => {
+            set.insert("logo", logo.as_str());
+        }
+        Some(None) => {
+            unset.insert("logo", "");
+        }
+        None => {}
+    }
+    if let Some(status) = changes.status {
+        set.insert("status", status.key());
+    }
+    set.insert("updatedAt", bson_date(now));
+    let mut update = doc! { "$set": set };
+    if !unset.is_empty() {
+        update.insert("$unset", unset);
+    }
+    update
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use domain::platform::{AnalyticsMetrics, AnalyticsReport, MetaAdsCampaign};
+
+    use super::*;
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 25, 10, minute, 0).unwrap() + chrono::TimeDelta::milliseconds(123)
+    }
+
+    fn ids() -> (UserId, ClientId) {
+        (UserId::parse("64b7f0c2a1b2c3d4e5f60718").unwrap(), ClientId::parse("64b7f0c2a1b2c3d4e5f60719").unwrap())
+    }
+
+    fn client() -> Client {
+        let (user, id) = ids();
+        let analytics = PlatformConnection {
+            account: PlatformAccount::GoogleAnalytics { account_id: "123".into(), property_id: "properties/9".into() },
+            connected: true,
+            credentials: Some(SealedCredentials {
+                access_token: SealedToken::new("k1:access"),
+                refresh_token: Some(SealedToken::new("k1:refresh")),
+                expires_at: Some(at(30)),
+            }),
+            last_sync: Some(at(20)),
+            status: ConnectionStatus::Active,
+            data: Some(PlatformData::GoogleAnalytics(AnalyticsReport {
+                metrics: AnalyticsMetrics {
+                    sessions: 10,
+                    users: 8,
+                    pageviews: 30,
+                    bounce_rate: 0.45,
+                    avg_session_duration: 185.5,
+                },
+                top_sources: vec![],
+                devices: vec![],
+                top_pages: vec![],
+            })),
+        };
+        let meta = PlatformConnection {
+            account: PlatformAccount::MetaAds { ad_account_id: "act_1".into() },
+            connected: false,
+            credentials: None,
+            last_sync: None,
+            status: ConnectionStatus::Expired,
+            data: Some(PlatformData::MetaAds(vec![MetaAdsCampaign {
+                name: "Retargeting".into(),
+                spend: 1.5,
+                impressions: 100,
+                clicks: 4,
+                cpm: 15.0,
+                roas: Some(5.1),
+            }])),
+        };
+        Client {
+            id,
+            user_id: user,
+            name: ClientName::new("Acme Corp").unwrap(),
+            email: Some(ClientEmail::new("client@acmecorp.com").unwrap()),
+            logo: None,
+            platforms: BTreeMap::from([(Platform::GoogleAnalytics, analytics), (Platform::MetaAds, meta)]),
+            status: ClientStatus::Active,
+            created_at: at(1),
+            updated_at: at(2),
+        }
+    }
+
+    #[test]
+    fn a_client_becomes_the_schemas_document_field_by_field() {
+        let (user, id) = ids();
+        let expected = doc! {
+            "_id": client_oid(id),
+            "userId": user_oid(user),
+            "name": "Acme Corp",
+            "email": "client@acmecorp.com",
+            "platforms": {
+                "googleAnalytics": {
+                    "connected": true,
+                    "accountId": "123",
+                    "propertyId": "properties/9",
+                    "accessToken": "k1:access",
+                    "refreshToken": "k1:refresh",
+                    "expiresAt": bson_date(at(30)),
+                    "lastSync": bson_date(at(20)),
+                    "status": "active",
+                    "metrics": {
+                        "sessions": 10_i64,
+                        "users": 8_i64,
+                        "pageviews": 30_i64,
+                        "bounceRate": 0.45,
+                        "avgSessionDuration": 185.5,
+                    },
+                    "dimensions": { "topSources": [], "devices": [], "topPages": [] },
+                },
+                "metaAds": {
+                    "connected": false,
+                    "adAccountId": "act_1",
+                    "status": "expired",
+                    "campaigns": [{
+                        "name": "Retargeting",
+                        "spend": 1.5,
+                        "impressions": 100_i64,
+                        "clicks": 4_i64,
+                        "cpm": 15.0,
+                        "roas": 5.1,
+                    }],
+                },
+            },
+            "status": "active",
+            "createdAt": bson_date(at(1)),
+            "updatedAt": bson_date(at(2)),
+        };
+        let document = bson::to_document(&ClientDoc::from_domain(&client()).unwrap()).unwrap();
+        assert_eq!(document, expected);
+        assert!(matches!(document.get("createdAt"), Some(Bson::DateTime(_))), "dates are BSON dates");
+        assert!(matches!(document.get("userId"), Some(Bson::ObjectId(_))), "ids are ObjectIds");
+    }
+
+    #[test]
+    fn a_client_document_reads_back_as_the_same_client() {
+        let document = bson::to_document(&ClientDoc::from_domain(&client()).unwrap()).unwrap();
+        assert_eq!(MongoClientStore::read(document).unwrap(), client());
+    }
+
+    #[test]
+    fn ad_platform_connections_use_their_own_account_fields() {
+        let google_ads = PlatformConnection {
+            account: PlatformAccount::GoogleAds { customer_id: "1234567890".into() },
+            connected: true,
+            credentials: Some(SealedCredentials {
+                access_token: SealedToken::new("k1:a"),
+                refresh_token: None,
+                expires_at: None,
+            }),
+            last_sync: None,
+            status: ConnectionStatus::Error,
+            data: Some(PlatformData::GoogleAds(vec![])),
+        };
+        assert_eq!(
+            connection_document(&google_ads).unwrap(),
+            Bson::Document(doc! {
+                "connected": true, "customerId": "1234567890", "accessToken": "k1:a", "status": "error", "campaigns": [],
+            })
+        );
+        let linkedin = PlatformConnection {
+            account: PlatformAccount::LinkedinAds { account_id: "508".into() },
+            connected: true,
+            credentials: None,
+            last_sync: None,
+            status: ConnectionStatus::Active,
+            data: None,
+        };
+        assert_eq!(
+            connection_document(&linkedin).unwrap(),
+            Bson::Document(doc! { "connected": true, "accountId": "508", "status": "active" })
+        );
+    }
+
+    #[test]
+    fn a_corrupt_client_document_is_an_error_naming_the_client() {
+        let (user, id) = ids();
+        let document = doc! {
+            "_id": client_oid(id), "userId": user_oid(user), "name": "", "status": "active",
+            "createdAt": bson_date(at(1)), "updatedAt": bson_date(at(1)),
+        };
+        let err = MongoClientStore::read(document).unwrap_err();
+        assert!(err.to_string().contains("client 64b7f0c2a1b2c3d4e5f60719"), "{err}");
+        let missing = doc! { "_id": client_oid(id), "userId": user_oid(user) };
+        assert!(matches!(MongoClientStore::read(missing), Err(StoreError::Unexpected(_))));
+    }
+
+    #[test]
+    fn changes_set_what_they_name_and_unset_what_they_clear() {
+        let changes = ClientChanges {
+            name: Some(ClientName::new("Acme Renamed").unwrap()),
+            email: Some(None),
+            logo: None,
+            status: Some(ClientStatus::Archived),
+        };
+        assert_eq!(
+            client_update(changes, at(5)),
+            doc! {
+                "$set": { "name": "Acme Renamed", "status": "archived", "updatedAt": bson_date(at(5)) },
+                "$unset": { "email": "" },
+            }
+        );
+    }
+
+    #[test]
+    fn prefixes_are_escaped_for_the_regex() {
+        assert_eq!(escape_regex("Price $5+ [promo]"), "Price \\$5\\+ \\[promo\\]");
+        assert_eq!(escape_regex("C:\\d*"), "C:\\\\d\\*");
+        assert_eq!(escape_regex("a.b (x)"), "a\\.b \\(x\\)");
+    }
+
+    #[test]
+    fn the_list_filter_is_scoped_to_the_user_and_resumes_after_the_cursor() {
+        let (user, id) = ids();
+        let query = ClientQuery {
+            status: Some(ClientStatus::Active),
+            name_prefix: Some("ac.".into()),
+            after: Some(ClientCursor { name: "Acme".into(), id }),
+            ..ClientQuery::default()
+        };
+        assert_eq!(
+            list_filter(user, &query),
+            doc! {
+                "userId": user_oid(user),
+                "status": "active",
+                "name": { "$regex": "^ac\\.", "$options": "i" },
+                "$or": [{ "name": { "$gt": "Acme" } }, { "name": "Acme", "_id": { "$gt": client_oid(id) } }],
+            }
+        );
+    }
+}

@@ -1,0 +1,271 @@
+//! Checks of the Mongo stores beyond the port contract, each a function of fresh, migrated stores
+//! so that every server able to run it does: jongodb (`jongodb.rs`), CongoDB (`congo.rs`) and a
+//! real MongoDB (`contract_mongodb.rs`). docs/testing.md says which runs where, and why.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use adapters_mongo::{IndexChange, MongoConfig, MongoStores};
+use bson::oid::ObjectId;
+use bson::{Bson, Document, doc};
+use domain::conversation::Role;
+use domain::ports::{ClientStore, ConversationStore, JobLock, StoreError};
+use futures::TryStreamExt;
+use mongodb::IndexModel;
+use mongodb::options::IndexOptions;
+use secrecy::SecretString;
+use store_contract::fixtures::{
+    append_of, at, client, client_id, conversation, conversation_id, full_client, message, user,
+};
+use store_contract::in_parallel;
+
+/// The indexes of `collection` as the server lists them, by name.
+async fn listed(stores: &MongoStores, collection: &str) -> Vec<IndexModel> {
+    let cursor = stores.database().collection::<Document>(collection).list_indexes().await.unwrap();
+    cursor.try_collect().await.unwrap()
+}
+
+/// One expected index: collection, name, keys, unique, TTL in seconds, partial filter.
+type Expected = (&'static str, &'static str, Document, bool, Option<u64>, Option<Document>);
+
+/// Every index the service relies on, written out here rather than taken from the code under test.
+fn expected() -> Vec<Expected> {
+    vec![
+        ("clients", "userId_1_status_1", doc! { "userId": 1, "status": 1 }, false, None, None),
+        ("clients", "userId_1_name_1", doc! { "userId": 1, "name": 1 }, false, None, None),
+        ("clients", "_id_1_userId_1", doc! { "_id": 1, "userId": 1 }, false, None, None),
+        (
+            "conversations",
+            "userId_1_clientId_1_status_1",
+            doc! { "userId": 1, "clientId": 1, "status": 1 },
+            false,
+            None,
+            None,
+        ),
+        (
+            "conversations",
+            "clientId_1_lastMessageAt_-1",
+            doc! { "clientId": 1, "lastMessageAt": -1 },
+            false,
+            None,
+            None,
+        ),
+        ("conversations", "userId_1_status_1", doc! { "userId": 1, "status": 1 }, false, None, None),
+        ("conversations", "userId_1_lastMessageAt_-1", doc! { "userId": 1, "lastMessageAt": -1 }, false, None, None),
+        ("conversations", "conversationId_1", doc! { "conversationId": 1 }, true, None, None),
+        (
+            "conversations",
+            "deletedAt_1",
+            doc! { "deletedAt": 1 },
+            false,
+            Some(7_776_000),
+            Some(doc! { "status": "deleted" }),
+        ),
+        ("demo_data", "platform_1", doc! { "platform": 1 }, true, None, None),
+        (
+            "platform_snapshots",
+            "userId_1_clientId_1_platform_1_dateRange.start_-1_dateRange.end_-1",
+            doc! { "userId": 1, "clientId": 1, "platform": 1, "dateRange.start": -1, "dateRange.end": -1 },
+            true,
+            None,
+            None,
+        ),
+        (
+            "rate_limits",
+            "userId_1_kind_1_windowStart_1",
+            doc! { "userId": 1, "kind": 1, "windowStart": 1 },
+            true,
+            None,
+            None,
+        ),
+        ("rate_limits", "expiresAt_1", doc! { "expiresAt": 1 }, false, Some(0), None),
+        ("job_locks", "name_1", doc! { "name": 1 }, true, None, None),
+    ]
+}
+
+/// The server answers a ping (what `/ready` asks).
+pub async fn the_server_answers_a_ping(stores: &MongoStores) {
+    stores.ping().await.unwrap();
+}
+
+/// Every index exists with exactly the keys and options the service relies on, and no other.
+pub async fn migrate_creates_every_index_with_its_exact_options(stores: &MongoStores) {
+    let expected = expected();
+    let collections: BTreeSet<&str> = expected.iter().map(|e| e.0).collect();
+    for collection in collections {
+        let mut found: Vec<Expected> = Vec::new();
+        for index in listed(stores, collection).await {
+            let options = index.options.unwrap_or_default();
+            let name = options.name.unwrap_or_default();
+            if name == "_id_" {
+                continue;
+            }
+            let name: &'static str = expected.iter().find(|e| e.1 == name).map_or("unexpected", |e| e.1);
+            found.push((
+                collection,
+                name,
+                index.keys,
+                options.unique.unwrap_or(false),
+                options.expire_after.map(|d| d.as_secs()),
+                options.partial_filter_expression,
+            ));
+        }
+        let wanted: Vec<Expected> = expected.iter().filter(|e| e.0 == collection).cloned().collect();
+        assert_eq!(found, wanted, "indexes of {collection}");
+    }
+}
+
+/// A second migration finds every index as it must be.
+pub async fn migrating_again_changes_nothing(stores: &MongoStores) {
+    let again = stores.migrate().await.unwrap();
+    assert!(again.is_unchanged(), "{:?}", again.changes);
+    assert_eq!(again.unchanged, expected().len());
+}
+
+/// On a database that has never been migrated (the server at `uri`), the migration creates every
+/// index and reports each.
+pub async fn the_first_migration_reports_each_index_it_created(uri: &str) {
+    let config = MongoConfig::new(SecretString::from(uri.to_owned()), format!("test_{}", ObjectId::new().to_hex()));
+    let stores = MongoStores::connect(&config).await.unwrap();
+    let report = stores.migrate().await.unwrap();
+    let created: Vec<String> = report
+        .changes
+        .iter()
+        .map(|c| match c {
+            IndexChange::Created { index } => index.clone(),
+            other => panic!("a fresh database only gets new indexes, got {other}"),
+        })
+        .collect();
+    let wanted: Vec<String> = expected().iter().map(|e| format!("{}.{}", e.0, e.1)).collect();
+    assert_eq!(created, wanted);
+}
+
+/// The server's duplicate key error (11000) on an insert is `AlreadyExists`, and the first stays.
+pub async fn a_duplicate_key_from_the_server_is_already_exists(stores: &MongoStores) {
+    let acme = client(user(1), 1, "Acme");
+    stores.clients.insert(&acme).await.unwrap();
+    let err = stores.clients.insert(&client(user(2), 1, "Same id")).await.unwrap_err();
+    assert!(matches!(err, StoreError::AlreadyExists), "{err:?}");
+    assert_eq!(stores.clients.get(user(1), client_id(1)).await.unwrap(), Some(acme));
+}
+
+/// The unique index on `conversationId` refuses a second document, whoever writes it.
+pub async fn the_unique_conversation_id_index_refuses_a_second_document(stores: &MongoStores) {
+    stores.conversations.insert(&conversation(user(1), 1, client_id(1), at(0))).await.unwrap();
+    let copy = doc! { "conversationId": store_contract::fixtures::conversation_id(1).to_string(), "userId": 1 };
+    let err = stores.database().collection::<Document>("conversations").insert_one(copy).await.unwrap_err();
+    assert!(err.to_string().contains("11000") || format!("{err:?}").contains("11000"), "{err:?}");
+}
+
+/// Twenty inserts of one conversation at once: one stores it, the others are `AlreadyExists`.
+pub async fn concurrent_inserts_of_one_conversation_store_it_once(stores: &MongoStores) {
+    let attempts = (0..20)
+        .map(|_| {
+            let conversations = Arc::clone(&stores.conversations);
+            async move { conversations.insert(&conversation(user(1), 1, client_id(1), at(0))).await }
+        })
+        .collect();
+    let results = in_parallel(attempts).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert!(results.iter().all(|r| matches!(r, Ok(()) | Err(StoreError::AlreadyExists))), "{results:?}");
+    let documents = stores.database().collection::<Document>("conversations").count_documents(doc! {}).await.unwrap();
+    assert_eq!(documents, 1);
+}
+
+/// Twenty replicas creating one lease at once: the lease's `_id` lets exactly one have it.
+pub async fn concurrent_acquires_of_a_new_lease_grant_it_once(stores: &MongoStores) {
+    let lease = Duration::from_secs(60);
+    let attempts = (0..20)
+        .map(|n| {
+            let lock = Arc::clone(&stores.job_lock);
+            async move { lock.try_acquire("retention", &format!("replica-{n}"), at(0), lease).await.unwrap() }
+        })
+        .collect();
+    let granted = in_parallel(attempts).await;
+    assert_eq!(granted.iter().filter(|g| **g).count(), 1, "{granted:?}");
+}
+
+/// An index model named `name` on `keys`, a TTL index when `expire_after` is given.
+fn index(keys: Document, name: &str, expire_after: Option<Duration>) -> IndexModel {
+    let options = IndexOptions::builder().name(name.to_owned()).expire_after(expire_after).build();
+    IndexModel::builder().keys(keys).options(options).build()
+}
+
+/// As stored on the server, ids are ObjectIds, dates are BSON dates, tokens are the sealed text.
+pub async fn documents_on_the_server_have_the_schemas_field_types(stores: &MongoStores) {
+    let owner = user(1);
+    stores.clients.insert(&full_client(owner, 1, "Acme Corp")).await.unwrap();
+    stores.conversations.insert(&conversation(owner, 1, client_id(1), at(0))).await.unwrap();
+    stores.conversations.append(owner, conversation_id(1), &append_of(message(1, Role::Assistant, 1))).await.unwrap();
+
+    let database = stores.database();
+    let client = database.collection::<Document>("clients").find_one(doc! {}).await.unwrap().unwrap();
+    assert!(matches!(client.get("_id"), Some(Bson::ObjectId(_))));
+    assert!(matches!(client.get("userId"), Some(Bson::ObjectId(_))));
+    assert!(matches!(client.get("createdAt"), Some(Bson::DateTime(_))));
+    let analytics = client.get_document("platforms").unwrap().get_document("googleAnalytics").unwrap();
+    assert!(analytics.get_document("metrics").unwrap().contains_key("bounceRate"));
+    assert!(analytics.get_str("accessToken").unwrap().starts_with("k2025:"), "only the sealed token is stored");
+
+    let chat = database.collection::<Document>("conversations").find_one(doc! {}).await.unwrap().unwrap();
+    assert!(matches!(chat.get("_id"), Some(Bson::ObjectId(_))));
+    assert_eq!(chat.get_str("conversationId").unwrap(), conversation_id(1).to_string());
+    assert!(matches!(chat.get("clientId"), Some(Bson::ObjectId(_))));
+    assert!(matches!(chat.get("lastMessageAt"), Some(Bson::DateTime(_))));
+    let first = chat.get_array("messages").unwrap()[0].as_document().unwrap().clone();
+    assert_eq!(first.get_str("role").unwrap(), "assistant");
+    assert!(matches!(first.get("timestamp"), Some(Bson::DateTime(_))));
+    assert_eq!(first.get_document("metadata").unwrap().get_str("model").unwrap(), "gpt-4o-mini-2024-07-18");
+}
+
+/// Indexes whose options differ are replaced, and the schema's TTL on `createdAt` is dropped.
+pub async fn migrate_replaces_indexes_whose_options_differ_and_drops_the_createdat_ttl(stores: &MongoStores) {
+    let database = stores.database();
+    let conversations = database.collection::<Document>("conversations");
+    let rate_limits = database.collection::<Document>("rate_limits");
+    // As a database set up from the schema by hand, or by an older version, might have them.
+    conversations.drop_index("conversationId_1").await.unwrap();
+    conversations.create_index(index(doc! { "conversationId": 1 }, "conversationId_1", None)).await.unwrap();
+    rate_limits.drop_index("expiresAt_1").await.unwrap();
+    let hour = Duration::from_secs(3600);
+    rate_limits.create_index(index(doc! { "expiresAt": 1 }, "expiresAt_1", Some(hour))).await.unwrap();
+    let ninety_days = Duration::from_secs(7_776_000);
+    conversations.create_index(index(doc! { "createdAt": 1 }, "createdAt_1", Some(ninety_days))).await.unwrap();
+
+    let report = stores.migrate().await.unwrap();
+    let changed: Vec<String> = report
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            IndexChange::Replaced { index, .. } if index != "conversations.deletedAt_1" => {
+                Some(format!("replaced {index}"))
+            }
+            IndexChange::Dropped { index, .. } => Some(format!("dropped {index}")),
+            // CongoDB forgets partialFilterExpression, so the TTL on deletedAt always looks changed.
+            IndexChange::Replaced { .. } => None,
+            IndexChange::Created { index } => Some(format!("created {index}")),
+        })
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            "dropped conversations.createdAt_1",
+            "replaced conversations.conversationId_1",
+            "replaced rate_limits.expiresAt_1"
+        ]
+    );
+
+    let listed = |collection: mongodb::Collection<Document>| async move {
+        let indexes: Vec<IndexModel> = collection.list_indexes().await.unwrap().try_collect().await.unwrap();
+        indexes
+    };
+    let on_conversations = listed(conversations).await;
+    let by_name = |indexes: &[IndexModel], name: &str| {
+        indexes.iter().find(|i| i.options.as_ref().and_then(|o| o.name.as_deref()) == Some(name)).cloned()
+    };
+    assert_eq!(by_name(&on_conversations, "conversationId_1").unwrap().options.unwrap().unique, Some(true));
+    assert!(by_name(&on_conversations, "createdAt_1").is_none());
+    let on_rate_limits = listed(rate_limits).await;
+    assert_eq!(by_name(&on_rate_limits, "expiresAt_1").unwrap().options.unwrap().expire_after, Some(Duration::ZERO));
+}

@@ -1,0 +1,74 @@
+//! What the server tests share: finding the test servers, and fresh stores on a new database.
+//!
+//! The servers are started by `make test` (through `scripts/test-servers.sh start`), which exports
+//! `CONGO_URI` and `JONGO_URI`. A test that needs one fails when it is not set, rather than passing
+//! without having checked anything.
+
+// Each test target uses its own part of this module.
+#![allow(dead_code)]
+
+pub mod checks;
+
+use std::io::Write;
+use std::sync::{Arc, Once};
+use std::time::Duration;
+
+use adapters_mongo::{MongoConfig, MongoStores};
+use bson::oid::ObjectId;
+use secrecy::SecretString;
+
+/// The URI of a test server that these tests cannot run without.
+///
+/// # Panics
+/// When `var` is not set, with the way to set it.
+pub fn required_uri(var: &str) -> String {
+    match std::env::var(var) {
+        Ok(uri) if !uri.trim().is_empty() => uri,
+        _ => panic!(
+            "{var} is not set, so there is no test server to run against. Run the tests with `make test`, \
+             or start the servers with `scripts/test-servers.sh start`, then `source .test-servers/env` \
+             and run `cargo test -p adapters-mongo` again"
+        ),
+    }
+}
+
+/// The URI of an optional server, or `None` after a note (printed once, past the test harness's
+/// output capture, so that the skip is seen).
+pub fn optional_uri(var: &str) -> Option<String> {
+    static NOTE: Once = Once::new();
+    let uri = std::env::var(var).ok().filter(|uri| !uri.trim().is_empty());
+    if uri.is_none() {
+        NOTE.call_once(|| {
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: {var} is not set: the store contract against a real MongoDB is skipped \
+                 (see docs/testing.md to run it)"
+            );
+        });
+    }
+    uri
+}
+
+/// Stores on a new, uniquely named database of the server at `uri`, with its indexes migrated.
+pub async fn fresh_mongo(uri: &str) -> MongoStores {
+    let database = format!("test_{}", ObjectId::new().to_hex());
+    let mut config = MongoConfig::new(SecretString::from(uri.to_owned()), database);
+    config.server_selection_timeout = Duration::from_secs(10);
+    let stores = MongoStores::connect(&config).await.expect("the test server's URI is valid");
+    stores.migrate().await.expect("indexes are created on a fresh database");
+    stores
+}
+
+/// The contract's view of the Mongo stores.
+pub fn contract_stores(stores: &MongoStores) -> store_contract::Stores {
+    store_contract::Stores {
+        clients: stores.clients.clone(),
+        conversations: stores.conversations.clone(),
+        retention: Arc::clone(&stores.conversations) as _,
+        users: stores.users.clone(),
+        demo: stores.demo.clone(),
+        snapshots: stores.snapshots.clone(),
+        rate_limits: stores.rate_limits.clone(),
+        job_lock: stores.job_lock.clone(),
+    }
+}
