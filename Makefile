@@ -1,7 +1,10 @@
 # The two commands a newcomer needs: `make run` and `make test`. Everything they need is installed by them.
-.PHONY: run test fmt-check lint check-domain-purity unit-tests
+.PHONY: run test fmt-check lint check-domain-purity
 
 CARGO ?= cargo
+# With MONGODB_URI set (a real MongoDB, Atlas or a container), the store contract and the Mongo
+# checks also run against that server.
+REAL_MONGODB := $(if $(MONGODB_URI),--features adapters-mongo/real-mongodb,)
 
 ## Starts the API on 127.0.0.1:8080 on the embedded default: in-memory store, demo data, offline analyst.
 run:
@@ -9,13 +12,14 @@ run:
 
 ## Formatting, lints, the domain's purity check and every test, with the MongoDB-wire test servers running.
 test: fmt-check lint check-domain-purity
-	scripts/with-test-servers.sh $(CARGO) test --workspace --all-targets
+	scripts/with-test-servers.sh $(CARGO) test --workspace --all-targets $(REAL_MONGODB)
+	$(CARGO) test --workspace --doc
 
 fmt-check:
 	$(CARGO) fmt --all --check
 
 lint:
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 
 ## The domain must stay pure: no I/O crate may enter its (non-dev) dependency tree.
 check-domain-purity:

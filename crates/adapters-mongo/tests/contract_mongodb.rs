@@ -1,29 +1,26 @@
 //! The storage ports' contract, and every server check of `support/checks.rs`, against a real
 //! MongoDB (`MONGODB_URI`: Atlas, a local `mongod` or a container), each test on a fresh database.
-//! Without `MONGODB_URI` every test returns at once after a note: no real server can be installed
-//! on the project's machines, so this suite is for whoever has one (docs/testing.md).
+//! It is compiled only with the `real-mongodb` feature, and then needs `MONGODB_URI`: no real server
+//! can be installed on the project's machines, so this suite is for whoever has one (docs/testing.md).
 
 mod support;
 
 use support::checks;
 
-store_contract::contract_tests!({
-    let Some(uri) = support::optional_uri("MONGODB_URI") else {
-        return;
-    };
-    std::future::ready(support::contract_stores(&support::fresh_mongo(&uri).await))
-});
+/// Fresh stores on a new database of the real server.
+async fn mongodb_stores() -> store_contract::Stores {
+    support::contract_stores(&support::fresh_mongo(&support::required_uri("MONGODB_URI")).await)
+}
 
-/// One test per check, each on fresh stores of the real server, or skipped without one.
+store_contract::contract_tests!(mongodb_stores());
+
+/// One test per check, each on fresh stores of the real server.
 macro_rules! on_mongodb {
     ($($check:ident)*) => {
         $(
             #[tokio::test(flavor = "multi_thread")]
             async fn $check() {
-                let Some(uri) = support::optional_uri("MONGODB_URI") else {
-                    return;
-                };
-                checks::$check(&support::fresh_mongo(&uri).await).await;
+                checks::$check(&support::fresh_mongo(&support::required_uri("MONGODB_URI")).await).await;
             }
         )*
     };
@@ -43,7 +40,5 @@ on_mongodb!(
 
 #[tokio::test]
 async fn the_first_migration_reports_each_index_it_created() {
-    if let Some(uri) = support::optional_uri("MONGODB_URI") {
-        checks::the_first_migration_reports_each_index_it_created(&uri).await;
-    }
+    checks::the_first_migration_reports_each_index_it_created(&support::required_uri("MONGODB_URI")).await;
 }

@@ -9,8 +9,7 @@
 
 pub mod checks;
 
-use std::io::Write;
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 use std::time::Duration;
 
 use adapters_mongo::{MongoConfig, MongoStores};
@@ -30,23 +29,6 @@ pub fn required_uri(var: &str) -> String {
              and run `cargo test -p adapters-mongo` again"
         ),
     }
-}
-
-/// The URI of an optional server, or `None` after a note (printed once, past the test harness's
-/// output capture, so that the skip is seen).
-pub fn optional_uri(var: &str) -> Option<String> {
-    static NOTE: Once = Once::new();
-    let uri = std::env::var(var).ok().filter(|uri| !uri.trim().is_empty());
-    if uri.is_none() {
-        NOTE.call_once(|| {
-            let _ = writeln!(
-                std::io::stderr(),
-                "note: {var} is not set: the store contract against a real MongoDB is skipped \
-                 (see docs/testing.md to run it)"
-            );
-        });
-    }
-    uri
 }
 
 /// Stores on a new, uniquely named database of the server at `uri`, with its indexes migrated.
