@@ -31,7 +31,14 @@ async fn outside_the_embedded_default_secrets_are_required() {
     assert_eq!(variable_of(Application::build(config.clone()).await), "TOKEN_ENCRYPTION_KEY");
 
     config.token_encryption_key = Some(SecretString::from(adapters_key()));
-    assert_eq!(variable_of(Application::build(config).await), "MONGODB_URI");
+    config.mongodb_uri = Some(SecretString::from("postgres://admin:hunter2@db"));
+    let err = Application::build(config.clone()).await.err().expect("a postgres URI is refused");
+    assert!(!err.to_string().contains("hunter2"), "the URI's password leaked: {err}");
+    assert_eq!(variable_of(Err(err)), "MONGODB_URI");
+
+    config.mongodb_uri = Some(SecretString::from("mongodb://localhost:27017"));
+    config.mongodb_db = "chat.bot".to_owned();
+    assert_eq!(variable_of(Application::build(config).await), "MONGODB_DB");
 }
 
 /// A well-formed key ring entry (32 zero bytes; fine for a test that never seals anything).

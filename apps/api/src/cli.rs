@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `dev-token`, `retention --now` and `gen-key`.
+//! The command line: `serve` (the default), `dev-token`, `retention --now`, `migrate` and `gen-key`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use domain::services::retention::{RetentionOutcome, RetentionService};
 
 use crate::config::Config;
 use crate::startup::{Application, jwt_keys};
-use crate::wiring::{Backend, process_holder};
+use crate::wiring::{self, Backend, process_holder};
 
 /// The agency analytics chatbot's API server.
 #[derive(Debug, Parser)]
@@ -45,6 +45,8 @@ pub enum Command {
         #[arg(long, required = true)]
         now: bool,
     },
+    /// Create and update the `MongoDB` indexes, print what changed, and exit (`MONGODB_URI` required).
+    Migrate,
     /// Print a fresh `TOKEN_ENCRYPTION_KEY` entry (`keyId:base64key`).
     GenKey {
         /// The id to give the key; pick a new one at each rotation.
@@ -71,6 +73,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Retention { now: _ } => retention_now(&config).await,
+        Command::Migrate => migrate(&config).await,
         Command::GenKey { key_id } => {
             println!("{}", adapters_crypto::generate_key_spec(&key_id).map_err(|e| anyhow::anyhow!("--key-id: {e}"))?);
             Ok(())
@@ -123,8 +126,22 @@ fn print_walkthrough(bind_addr: SocketAddr, port: u16, token: &str, acme: Option
     println!();
 }
 
+async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let Backend::Mongo { config: mongo, .. } = Backend::from_config(config) else {
+        anyhow::bail!(
+            "MONGODB_URI: is not set; the embedded default keeps data in memory and has no indexes to migrate"
+        );
+    };
+    let report = wiring::migrate(&wiring::connect_mongo(&mongo).await?).await?;
+    for change in &report.changes {
+        println!("{change}");
+    }
+    println!("indexes migrated: {} changed, {} already as required", report.changes.len(), report.unchanged);
+    Ok(())
+}
+
 async fn retention_now(config: &Config) -> anyhow::Result<()> {
-    let stores = Backend::from_config(config).stores()?;
+    let stores = Backend::from_config(config).stores().await?;
     if config.is_embedded() {
         tracing::warn!("embedded default: the in-memory store of this process is empty, so there is nothing to clean");
     }
@@ -157,6 +174,13 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    #[tokio::test]
+    async fn migrate_without_a_database_says_so() {
+        let cli = Cli { config: Config::embedded_default(), command: Some(Command::Migrate) };
+        let err = run(cli).await.unwrap_err();
+        assert!(err.to_string().starts_with("MONGODB_URI: is not set"), "{err}");
+    }
+
     #[test]
     fn retention_needs_now() {
         assert!(Cli::try_parse_from(["api", "retention"]).is_err());
@@ -185,11 +209,16 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn retention_refuses_a_database_this_build_cannot_use() {
+    async fn retention_on_an_unreachable_database_fails_naming_it() {
+        // A port that was free a moment ago: nothing listens on it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut config = Config::embedded_default();
-        config.mongodb_uri = Some(secrecy::SecretString::from("mongodb://localhost"));
+        config.mongodb_uri =
+            Some(secrecy::SecretString::from(format!("mongodb://127.0.0.1:{port}/?directConnection=true")));
+        config.mongodb_timeout_secs = 1;
         let cli = Cli { config, command: Some(Command::Retention { now: true }) };
-        assert!(run(cli).await.unwrap_err().to_string().starts_with("MONGODB_URI"));
+        let err = run(cli).await.unwrap_err().to_string();
+        assert!(err.contains("MONGODB_URI"), "{err}");
     }
 
     #[test]

@@ -108,13 +108,35 @@ pub struct Config {
     pub request_timeout_secs: u64,
 
     /// `MONGODB_URI`: the `MongoDB` deployment to store data in; unset runs the embedded default (in-memory
-    /// store, nothing persisted). Not available in this build yet.
+    /// store, nothing persisted). Secret: it may hold a password.
     #[arg(long, env = "MONGODB_URI", value_name = "MONGODB_URI", hide_env_values = true, value_parser = parse_secret)]
     pub mongodb_uri: Option<SecretString>,
 
     /// `MONGODB_DB`: the database name inside `MONGODB_URI`.
     #[arg(long, env = "MONGODB_DB", value_name = "MONGODB_DB", default_value = "chatbot")]
     pub mongodb_db: String,
+
+    /// `MONGODB_AUTO_MIGRATE`: whether `serve` creates and updates the indexes at start-up; set it to
+    /// `false` where `api migrate` runs as a deployment step instead.
+    #[arg(
+        long,
+        env = "MONGODB_AUTO_MIGRATE",
+        value_name = "MONGODB_AUTO_MIGRATE",
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
+    pub mongodb_auto_migrate: bool,
+
+    /// `MONGODB_TIMEOUT_SECS`: how long a database operation waits for a reachable server (and a
+    /// connection) before the request answers 503; at least 1.
+    #[arg(
+        long,
+        env = "MONGODB_TIMEOUT_SECS",
+        value_name = "MONGODB_TIMEOUT_SECS",
+        default_value_t = 5,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub mongodb_timeout_secs: u64,
 
     /// `DEV_USER_ID`: the user (24-hex id) that the embedded default seeds demo clients for and
     /// prints a token for.
@@ -166,6 +188,8 @@ impl Config {
             request_timeout_secs: 60,
             mongodb_uri: None,
             mongodb_db: "chatbot".to_owned(),
+            mongodb_auto_migrate: true,
+            mongodb_timeout_secs: 5,
             dev_user_id: UserId::parse(DEFAULT_DEV_USER_ID).expect("the default dev user id parses"),
             seed_demo_clients: true,
         }

@@ -11,7 +11,6 @@ use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use domain::ids::UserId;
-use domain::ports::DemoDataStore;
 use secrecy::SecretString;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -28,7 +27,7 @@ use crate::config::{Config, CorsOrigins};
 use crate::error::{ApiError, REQUEST_ID_HEADER, render_problems};
 use crate::jobs;
 use crate::seed;
-use crate::wiring::{self, Backend, Ports, Services};
+use crate::wiring::{self, Backend, Ports, Services, StoreHealth};
 
 /// Largest request body accepted.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
@@ -55,6 +54,9 @@ pub enum StartupError {
         /// Why.
         source: std::io::Error,
     },
+    /// The database refused a start-up step.
+    #[error("MongoDB (MONGODB_URI): {0}; check that the server is reachable and the user may create indexes")]
+    Database(String),
     /// Start-up data could not be written.
     #[error("seeding start-up data failed: {0:#}")]
     Seed(anyhow::Error),
@@ -68,7 +70,7 @@ pub struct AppState {
     /// Verifies bearer tokens.
     pub jwt: JwtKeys,
     /// Read by `/ready` to check that the store answers.
-    pub demo: Arc<dyn DemoDataStore>,
+    pub health: Arc<dyn StoreHealth>,
 }
 
 /// The JWT keys from `JWT_SECRET`; the published development secret on the embedded default only.
@@ -126,7 +128,7 @@ impl Application {
     pub async fn build_with(config: Config, customize: impl FnOnce(Ports) -> Ports) -> Result<Self, StartupError> {
         let jwt = jwt_keys(&config)?;
         let cipher = wiring::cipher(&config)?;
-        let stores = Backend::from_config(&config).stores()?;
+        let stores = Backend::from_config(&config).stores().await?;
         let ports = customize(Ports::new(stores, cipher));
         let services = Services::new(&ports, &config);
 
@@ -137,7 +139,7 @@ impl Application {
             None
         };
 
-        let state = AppState { services: services.clone(), jwt: jwt.clone(), demo: ports.stores.demo.clone() };
+        let state = AppState { services: services.clone(), jwt: jwt.clone(), health: ports.stores.health.clone() };
         let router = router(state, &config);
         let listener = TcpListener::bind(config.bind_addr)
             .await

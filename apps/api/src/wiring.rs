@@ -4,14 +4,17 @@
 //! builds its [`Stores`]. Everything above the stores only sees `Arc<dyn Port>`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use adapters_crypto::XChaChaTokenCipher;
 use adapters_llm::OfflineAnalyst;
 use adapters_memory::MemoryStores;
+use adapters_mongo::{MigrationReport, MongoConfig, MongoError, MongoStores};
 use adapters_system::{RandomIds, SystemClock};
+use async_trait::async_trait;
 use domain::ports::{
     ChatModel, ClientStore, Clock, ConversationRetention, ConversationStore, DemoDataStore, IdGenerator, JobLock,
-    RateLimitStore, SnapshotStore, TokenCipher, UserChatbotStore,
+    RateLimitStore, SnapshotStore, StoreError, TokenCipher, UserChatbotStore,
 };
 use domain::services::chat::{ChatPorts, ChatService, ChatSettings};
 use domain::services::client_data::ClientDataService;
@@ -21,7 +24,6 @@ use domain::services::platforms::PlatformService;
 use domain::services::rate_limit::{RateLimitPolicy, RateLimiter};
 use domain::services::retention::RetentionService;
 use domain::services::users::UserService;
-use secrecy::SecretString;
 
 use crate::config::Config;
 use crate::startup::StartupError;
@@ -35,12 +37,12 @@ const DEV_KEY_WARNING: &str = "TOKEN_ENCRYPTION_KEY is not set: platform tokens 
 pub enum Backend {
     /// In memory, lost at exit: the embedded default.
     Memory,
-    /// `MongoDB` (not available in this build yet).
+    /// `MongoDB`.
     Mongo {
-        /// The connection string.
-        uri: SecretString,
-        /// The database name.
-        database: String,
+        /// How to reach it.
+        config: MongoConfig,
+        /// Whether to create and update the indexes when the stores are built.
+        auto_migrate: bool,
     },
 }
 
@@ -49,24 +51,80 @@ impl Backend {
     pub fn from_config(config: &Config) -> Self {
         match &config.mongodb_uri {
             None => Self::Memory,
-            Some(uri) => Self::Mongo { uri: uri.clone(), database: config.mongodb_db.clone() },
+            Some(uri) => {
+                let mut mongo = MongoConfig::new(uri.clone(), config.mongodb_db.clone());
+                let timeout = Duration::from_secs(config.mongodb_timeout_secs);
+                mongo.server_selection_timeout = timeout;
+                mongo.connect_timeout = timeout;
+                // The TTL on `deletedAt` purges on the same window as the retention job (decision 3).
+                mongo.deleted_retention = Duration::from_secs(u64::from(config.retention_days) * 24 * 60 * 60);
+                Self::Mongo { config: mongo, auto_migrate: config.mongodb_auto_migrate }
+            }
         }
     }
 
-    /// Builds the backend's stores.
+    /// Builds the backend's stores; on `MongoDB`, migrates the indexes first when asked to.
     ///
     /// # Errors
-    /// [`StartupError::Config`] naming `MONGODB_URI` while `MongoDB` is not available in this build.
-    pub fn stores(&self) -> Result<Stores, StartupError> {
+    /// [`StartupError::Config`] naming `MONGODB_URI` or `MONGODB_DB` when they are not valid,
+    /// [`StartupError::Database`] when the indexes cannot be migrated.
+    pub async fn stores(&self) -> Result<Stores, StartupError> {
         match self {
             Self::Memory => Ok(Stores::memory()),
-            Self::Mongo { .. } => Err(StartupError::Config {
-                variable: "MONGODB_URI",
-                message: "MongoDB is not available in this build yet; unset MONGODB_URI to run on the embedded \
-                          in-memory store"
-                    .to_owned(),
-            }),
+            Self::Mongo { config, auto_migrate } => {
+                let mongo = connect_mongo(config).await?;
+                if *auto_migrate {
+                    migrate(&mongo).await?;
+                }
+                Ok(Stores::mongo(mongo))
+            }
         }
+    }
+}
+
+/// Connects the Mongo stores (nothing is sent to the server yet).
+///
+/// # Errors
+/// [`StartupError::Config`] naming the variable at fault.
+pub async fn connect_mongo(config: &MongoConfig) -> Result<MongoStores, StartupError> {
+    MongoStores::connect(config).await.map_err(|e| StartupError::Config {
+        variable: match e {
+            MongoError::InvalidUri(_) => "MONGODB_URI",
+            MongoError::InvalidDatabase(..) => "MONGODB_DB",
+        },
+        message: e.to_string(),
+    })
+}
+
+/// Creates and updates the indexes (the adapter logs each change).
+///
+/// # Errors
+/// [`StartupError::Database`] when the server cannot be reached or refuses an index.
+pub async fn migrate(mongo: &MongoStores) -> Result<MigrationReport, StartupError> {
+    mongo.migrate().await.map_err(|e| StartupError::Database(format!("migrating the indexes: {e}")))
+}
+
+/// Whether the store answers, for `/ready`.
+#[async_trait]
+pub trait StoreHealth: Send + Sync {
+    /// `Ok` when the store can serve requests.
+    async fn check(&self) -> Result<(), StoreError>;
+}
+
+/// The in-memory store is always there.
+struct AlwaysReady;
+
+#[async_trait]
+impl StoreHealth for AlwaysReady {
+    async fn check(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl StoreHealth for MongoStores {
+    async fn check(&self) -> Result<(), StoreError> {
+        self.ping().await
     }
 }
 
@@ -89,6 +147,8 @@ pub struct Stores {
     pub rate_limits: Arc<dyn RateLimitStore>,
     /// Leases for jobs.
     pub job_lock: Arc<dyn JobLock>,
+    /// Whether the store answers.
+    pub health: Arc<dyn StoreHealth>,
 }
 
 impl Stores {
@@ -104,6 +164,22 @@ impl Stores {
             snapshots: m.snapshots,
             rate_limits: m.rate_limits,
             job_lock: m.job_lock,
+            health: Arc::new(AlwaysReady),
+        }
+    }
+
+    /// The `MongoDB` stores.
+    pub fn mongo(m: MongoStores) -> Self {
+        Self {
+            clients: m.clients.clone(),
+            conversations: m.conversations.clone(),
+            retention: m.conversations.clone(),
+            users: m.users.clone(),
+            demo: m.demo.clone(),
+            snapshots: m.snapshots.clone(),
+            rate_limits: m.rate_limits.clone(),
+            job_lock: m.job_lock.clone(),
+            health: Arc::new(m),
         }
     }
 }

@@ -24,7 +24,7 @@ pub async fn health() -> Json<StatusBody> {
     Json(StatusBody { status: "ok" })
 }
 
-/// Readiness: the store answers a read.
+/// Readiness: the store answers (a ping on `MongoDB`).
 #[utoipa::path(
     get,
     path = "/ready",
@@ -35,7 +35,7 @@ pub async fn health() -> Json<StatusBody> {
     )
 )]
 pub async fn ready(State(state): State<AppState>) -> Result<Json<StatusBody>, ApiError> {
-    state.demo.all().await?;
+    state.health.check().await?;
     Ok(Json(StatusBody { status: "ready" }))
 }
 
