@@ -1,0 +1,185 @@
+//! The domain's use cases over the in-memory stores, with the offline analyst and a clock the tests
+//! move: the rules that span several ports (cap, rate limit, re-activation, retention) end to end.
+
+use std::sync::{Arc, Mutex};
+
+use adapters_llm::OfflineAnalyst;
+use adapters_memory::MemoryStores;
+use adapters_system::RandomIds;
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use domain::client::{ClientName, NewClient};
+use domain::conversation::{ConversationChanges, ConversationStatus, MessageContent, Role};
+use domain::ids::{ConversationId, UserId};
+use domain::ports::{Clock, DemoDataStore, IdGenerator};
+use domain::services::chat::{ChatError, ChatPorts, ChatService, ChatSettings};
+use domain::services::client_data::ClientDataService;
+use domain::services::clients::ClientService;
+use domain::services::conversations::{ConversationError, ConversationService};
+use domain::services::rate_limit::{RateLimitPolicy, RateLimiter};
+use domain::services::retention::{RetentionOutcome, RetentionService};
+
+/// A clock that stands still until a test moves it.
+struct TestClock(Mutex<DateTime<Utc>>);
+
+impl TestClock {
+    fn advance(&self, by: TimeDelta) {
+        let mut now = self.0.lock().unwrap();
+        *now += by;
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+struct World {
+    clock: Arc<TestClock>,
+    clients: ClientService,
+    conversations: ConversationService,
+    chat: ChatService,
+    retention: RetentionService,
+    user: UserId,
+}
+
+async fn world(settings: ChatSettings, policy: RateLimitPolicy) -> World {
+    let stores = MemoryStores::new();
+    stores.demo.seed_if_empty(&domain::demo::sample()).await.unwrap();
+    let clock = Arc::new(TestClock(Mutex::new(Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap())));
+    let ids: Arc<dyn IdGenerator> = Arc::new(RandomIds::new());
+    let chat = ChatService::new(
+        ChatPorts {
+            conversations: stores.conversations.clone(),
+            clients: stores.clients.clone(),
+            users: stores.users.clone(),
+            data: ClientDataService::new(stores.clients.clone(), stores.demo.clone()),
+            limiter: RateLimiter::new(stores.rate_limits.clone(), policy),
+            model: Arc::new(OfflineAnalyst::new()),
+            ids: ids.clone(),
+            clock: clock.clone(),
+        },
+        settings,
+    );
+    World {
+        clients: ClientService::new(stores.clients.clone(), ids.clone(), clock.clone()),
+        conversations: ConversationService::new(
+            stores.conversations.clone(),
+            stores.clients.clone(),
+            stores.users.clone(),
+            ids,
+            clock.clone(),
+        ),
+        chat,
+        retention: RetentionService::new(stores.conversations.clone(), stores.job_lock, clock.clone(), 90, "test"),
+        clock,
+        user: UserId::parse("64b000000000000000000007").unwrap(),
+    }
+}
+
+impl World {
+    async fn new_conversation(&self) -> ConversationId {
+        let new = NewClient { name: ClientName::new("Acme Corp").unwrap(), email: None, logo: None };
+        let client = self.clients.create(self.user, new).await.unwrap();
+        self.conversations.start(self.user, client.id, None).await.unwrap().id
+    }
+
+    async fn ask(&self, id: ConversationId, text: &str) -> Result<String, ChatError> {
+        let exchange = self.chat.send(self.user, id, MessageContent::new(text).unwrap()).await?;
+        Ok(exchange.answer.content)
+    }
+
+    async fn status(&self, id: ConversationId) -> Result<ConversationStatus, ConversationError> {
+        Ok(self.conversations.get(self.user, id, None, 10).await?.conversation.status)
+    }
+}
+
+#[tokio::test]
+async fn the_offline_analyst_answers_from_demo_data_through_the_tool_loop() {
+    let w = world(ChatSettings::default(), RateLimitPolicy::default()).await;
+    let id = w.new_conversation().await;
+    let answer = w.ask(id, "What is the bounce rate?").await.unwrap();
+    assert!(
+        answer.contains("Bounce rate (Google Analytics 4): 45%"),
+        "the demo sample's bounce rate is 0.45: {answer}"
+    );
+    assert!(answer.contains("demo"), "{answer}");
+
+    let detail = w.conversations.get(w.user, id, None, 10).await.unwrap();
+    let roles: Vec<Role> = detail.messages.messages.iter().map(|m| m.role).collect();
+    assert_eq!(roles, [Role::User, Role::Assistant]);
+    let meta = &detail.messages.messages[1].metadata;
+    assert_eq!(meta.model.as_deref(), Some(adapters_llm::MODEL_NAME));
+    assert!(meta.demo_data);
+    assert_eq!(detail.conversation.metadata.total_tokens_used, meta.tokens_used.unwrap());
+}
+
+#[tokio::test]
+async fn a_full_conversation_refuses_the_next_question_and_keeps_every_message() {
+    let w = world(ChatSettings { message_cap: 4, ..ChatSettings::default() }, RateLimitPolicy::default()).await;
+    let id = w.new_conversation().await;
+    w.ask(id, "spend?").await.unwrap();
+    w.ask(id, "clicks?").await.unwrap();
+    let err = w.ask(id, "impressions?").await.unwrap_err();
+    assert!(matches!(err, ChatError::ConversationFull { cap: 4 }), "{err:?}");
+    let detail = w.conversations.get(w.user, id, None, 10).await.unwrap();
+    assert_eq!(detail.conversation.message_count, 4);
+    assert_eq!(detail.messages.messages.len(), 4);
+}
+
+#[tokio::test]
+async fn the_rate_limit_spans_conversations_and_resets_with_the_minute() {
+    let w = world(ChatSettings::default(), RateLimitPolicy { per_minute: 2, per_day: 100 }).await;
+    let first = w.new_conversation().await;
+    let second = w.new_conversation().await;
+    w.ask(first, "spend?").await.unwrap();
+    w.ask(second, "spend?").await.unwrap();
+    let err = w.ask(second, "clicks?").await.unwrap_err();
+    assert!(matches!(err, ChatError::RateLimited { retry_after } if retry_after.as_secs() == 60), "{err:?}");
+    let detail = w.conversations.get(w.user, second, None, 10).await.unwrap();
+    assert_eq!(detail.conversation.message_count, 2, "the refused question is not stored");
+
+    w.clock.advance(TimeDelta::minutes(1));
+    w.ask(second, "clicks?").await.unwrap();
+}
+
+#[tokio::test]
+async fn a_new_message_reactivates_an_archived_conversation() {
+    let w = world(ChatSettings::default(), RateLimitPolicy::default()).await;
+    let id = w.new_conversation().await;
+    let archive = ConversationChanges { title: None, status: Some(ConversationStatus::Archived) };
+    w.conversations.update(w.user, id, archive).await.unwrap();
+    assert_eq!(w.status(id).await.unwrap(), ConversationStatus::Archived);
+    w.ask(id, "spend?").await.unwrap();
+    assert_eq!(w.status(id).await.unwrap(), ConversationStatus::Active);
+}
+
+#[tokio::test]
+async fn retention_archives_idle_conversations_and_purges_long_deleted_ones() {
+    let w = world(ChatSettings::default(), RateLimitPolicy::default()).await;
+    let idle = w.new_conversation().await;
+    w.ask(idle, "spend?").await.unwrap();
+    let deleted = w.new_conversation().await;
+    w.conversations.delete(w.user, deleted).await.unwrap();
+
+    // 89 days on, a third conversation is used; nothing is old enough yet.
+    w.clock.advance(TimeDelta::days(89));
+    let recent = w.new_conversation().await;
+    w.ask(recent, "clicks?").await.unwrap();
+    let RetentionOutcome::Ran(report) = w.retention.run().await.unwrap() else { panic!("the lease is free") };
+    assert_eq!((report.archived, report.purged), (0, 0));
+
+    // Two more days: the idle one passes 90 days without a message, the deleted one 90 days deleted.
+    w.clock.advance(TimeDelta::days(2));
+    let RetentionOutcome::Ran(report) = w.retention.run().await.unwrap() else { panic!("the lease is free") };
+    assert_eq!((report.archived, report.purged), (1, 1));
+    assert_eq!(w.status(idle).await.unwrap(), ConversationStatus::Archived);
+    assert_eq!(w.status(recent).await.unwrap(), ConversationStatus::Active);
+    assert!(matches!(w.status(deleted).await, Err(ConversationError::NotFound)));
+
+    // Archived conversations are kept until the user deletes them.
+    w.clock.advance(TimeDelta::days(365));
+    let RetentionOutcome::Ran(report) = w.retention.run().await.unwrap() else { panic!("the lease is free") };
+    assert_eq!(report.purged, 0);
+    assert_eq!(w.status(idle).await.unwrap(), ConversationStatus::Archived);
+}
