@@ -49,8 +49,40 @@ pub async fn run_once(retention: &RetentionService) -> Option<RetentionOutcome> 
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use adapters_memory::MemoryJobLock;
+    use adapters_system::SystemClock;
+    use domain::ports::MockConversationRetention;
+
     use super::*;
-    use crate::config::parse_schedule;
+    use crate::config::{DEFAULT_RETENTION_SCHEDULE, parse_schedule};
+
+    #[tokio::test(start_paused = true)]
+    async fn the_job_runs_the_clean_up_at_the_next_occurrence_and_stops_on_shutdown() {
+        let (ran_tx, mut ran_rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut retention = MockConversationRetention::new();
+        retention.expect_purge_deleted().returning(move |_| {
+            ran_tx.send(()).unwrap();
+            Ok(0)
+        });
+        retention.expect_archive_idle().returning(|_| Ok(0));
+        let service =
+            RetentionService::new(Arc::new(retention), Arc::new(MemoryJobLock::new()), Arc::new(SystemClock), 90, "t");
+        let schedule = parse_schedule(DEFAULT_RETENTION_SCHEDULE).unwrap();
+        let expected = delay_until_next(&schedule, Utc::now()).unwrap();
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let started = tokio::time::Instant::now();
+        let job = tokio::spawn(run_retention_schedule(service, schedule, stop_rx));
+
+        // Tokio's clock is paused, so it jumps straight to the occurrence instead of waiting for it.
+        ran_rx.recv().await.unwrap();
+        let waited = started.elapsed();
+        assert!(waited.abs_diff(expected) < Duration::from_secs(1), "waited {waited:?}, expected {expected:?}");
+
+        stop_tx.send(true).unwrap();
+        job.await.unwrap();
+    }
 
     fn at(raw: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(raw).unwrap().to_utc()
