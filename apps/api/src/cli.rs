@@ -141,7 +141,7 @@ async fn migrate(config: &Config) -> anyhow::Result<()> {
 }
 
 async fn retention_now(config: &Config) -> anyhow::Result<()> {
-    let stores = Backend::from_config(config).stores().await?;
+    let (stores, _) = Backend::from_config(config).stores().await?;
     if config.is_embedded() {
         tracing::warn!("embedded default: the in-memory store of this process is empty, so there is nothing to clean");
     }

@@ -20,4 +20,4 @@ pub mod wiring;
 
 pub use config::Config;
 pub use startup::{Application, StartupError};
-pub use wiring::{Ports, Services, Stores};
+pub use wiring::{Ports, Services};

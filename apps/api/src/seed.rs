@@ -13,10 +13,10 @@ use domain::platform::{
     AnalyticsMetrics, AnalyticsReport, DeviceShare, GoogleAdsCampaign, MetaAdsCampaign, PageViews, PlatformAccount,
     PlatformData, SourceSessions,
 };
-use domain::ports::TokenGrant;
+use domain::ports::{Stores, TokenGrant};
 use secrecy::SecretString;
 
-use crate::wiring::{Services, Stores};
+use crate::wiring::Services;
 
 /// Seeds the demo figures when the store has none; whether it did.
 ///

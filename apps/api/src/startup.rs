@@ -128,8 +128,8 @@ impl Application {
     pub async fn build_with(config: Config, customize: impl FnOnce(Ports) -> Ports) -> Result<Self, StartupError> {
         let jwt = jwt_keys(&config)?;
         let cipher = wiring::cipher(&config)?;
-        let stores = Backend::from_config(&config).stores().await?;
-        let ports = customize(Ports::new(stores, cipher));
+        let (stores, health) = Backend::from_config(&config).stores().await?;
+        let ports = customize(Ports::new(stores, health, cipher));
         let services = Services::new(&ports, &config);
 
         seed::demo_data(&ports.stores).await.map_err(StartupError::Seed)?;
@@ -139,7 +139,7 @@ impl Application {
             None
         };
 
-        let state = AppState { services: services.clone(), jwt: jwt.clone(), health: ports.stores.health.clone() };
+        let state = AppState { services: services.clone(), jwt: jwt.clone(), health: ports.health.clone() };
         let router = router(state, &config);
         let listener = TcpListener::bind(config.bind_addr)
             .await

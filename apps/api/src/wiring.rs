@@ -12,10 +12,7 @@ use adapters_memory::MemoryStores;
 use adapters_mongo::{MigrationReport, MongoConfig, MongoError, MongoStores};
 use adapters_system::{RandomIds, SystemClock};
 use async_trait::async_trait;
-use domain::ports::{
-    ChatModel, ClientStore, Clock, ConversationRetention, ConversationStore, DemoDataStore, IdGenerator, JobLock,
-    RateLimitStore, SnapshotStore, StoreError, TokenCipher, UserChatbotStore,
-};
+use domain::ports::{ChatModel, Clock, IdGenerator, StoreError, Stores, TokenCipher};
 use domain::services::chat::{ChatPorts, ChatService, ChatSettings};
 use domain::services::client_data::ClientDataService;
 use domain::services::clients::ClientService;
@@ -63,20 +60,21 @@ impl Backend {
         }
     }
 
-    /// Builds the backend's stores; on `MongoDB`, migrates the indexes first when asked to.
+    /// Builds the backend's stores and their health check; on `MongoDB`, migrates the indexes
+    /// first when asked to.
     ///
     /// # Errors
     /// [`StartupError::Config`] naming `MONGODB_URI` or `MONGODB_DB` when they are not valid,
     /// [`StartupError::Database`] when the indexes cannot be migrated.
-    pub async fn stores(&self) -> Result<Stores, StartupError> {
+    pub async fn stores(&self) -> Result<(Stores, Arc<dyn StoreHealth>), StartupError> {
         match self {
-            Self::Memory => Ok(Stores::memory()),
+            Self::Memory => Ok((MemoryStores::new().ports(), Arc::new(AlwaysReady))),
             Self::Mongo { config, auto_migrate } => {
                 let mongo = connect_mongo(config).await?;
                 if *auto_migrate {
                     migrate(&mongo).await?;
                 }
-                Ok(Stores::mongo(mongo))
+                Ok((mongo.ports(), Arc::new(mongo)))
             }
         }
     }
@@ -128,67 +126,13 @@ impl StoreHealth for MongoStores {
     }
 }
 
-/// Every storage port, as the domain sees them.
-#[derive(Clone)]
-pub struct Stores {
-    /// Clients and their platform connections.
-    pub clients: Arc<dyn ClientStore>,
-    /// Conversations and their messages.
-    pub conversations: Arc<dyn ConversationStore>,
-    /// The retention job's system-wide writes.
-    pub retention: Arc<dyn ConversationRetention>,
-    /// Users' chatbot stats and preferences.
-    pub users: Arc<dyn UserChatbotStore>,
-    /// Demo figures.
-    pub demo: Arc<dyn DemoDataStore>,
-    /// Dated snapshots of platform figures.
-    pub snapshots: Arc<dyn SnapshotStore>,
-    /// Rate-limit counters.
-    pub rate_limits: Arc<dyn RateLimitStore>,
-    /// Leases for jobs.
-    pub job_lock: Arc<dyn JobLock>,
-    /// Whether the store answers.
-    pub health: Arc<dyn StoreHealth>,
-}
-
-impl Stores {
-    /// Thread-safe in-memory stores: nothing is persisted.
-    pub fn memory() -> Self {
-        let m = MemoryStores::new();
-        Self {
-            clients: m.clients,
-            conversations: m.conversations.clone(),
-            retention: m.conversations,
-            users: m.users,
-            demo: m.demo,
-            snapshots: m.snapshots,
-            rate_limits: m.rate_limits,
-            job_lock: m.job_lock,
-            health: Arc::new(AlwaysReady),
-        }
-    }
-
-    /// The `MongoDB` stores.
-    pub fn mongo(m: MongoStores) -> Self {
-        Self {
-            clients: m.clients.clone(),
-            conversations: m.conversations.clone(),
-            retention: m.conversations.clone(),
-            users: m.users.clone(),
-            demo: m.demo.clone(),
-            snapshots: m.snapshots.clone(),
-            rate_limits: m.rate_limits.clone(),
-            job_lock: m.job_lock.clone(),
-            health: Arc::new(m),
-        }
-    }
-}
-
 /// Every port: the stores plus the analyst, the token cipher, time and ids.
 #[derive(Clone)]
 pub struct Ports {
     /// Storage.
     pub stores: Stores,
+    /// Whether the store answers, for `/ready`.
+    pub health: Arc<dyn StoreHealth>,
     /// The analyst.
     pub model: Arc<dyn ChatModel>,
     /// Seals and opens platform tokens.
@@ -201,9 +145,10 @@ pub struct Ports {
 
 impl Ports {
     /// The stores with the offline analyst, the system clock and random ids.
-    pub fn new(stores: Stores, cipher: Arc<dyn TokenCipher>) -> Self {
+    pub fn new(stores: Stores, health: Arc<dyn StoreHealth>, cipher: Arc<dyn TokenCipher>) -> Self {
         Self {
             stores,
+            health,
             model: Arc::new(OfflineAnalyst::new()),
             cipher,
             clock: Arc::new(SystemClock),

@@ -18,7 +18,7 @@ mod users;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use domain::paging::Page;
-use domain::ports::StoreError;
+use domain::ports::{StoreError, Stores};
 
 pub use crate::clients::MemoryClientStore;
 pub use crate::conversations::MemoryConversationStore;
@@ -54,6 +54,20 @@ impl MemoryStores {
     /// Empty stores.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The stores as the domain's ports.
+    pub fn ports(&self) -> Stores {
+        Stores {
+            clients: self.clients.clone(),
+            conversations: self.conversations.clone(),
+            retention: self.conversations.clone(),
+            users: self.users.clone(),
+            demo: self.demo.clone(),
+            snapshots: self.snapshots.clone(),
+            rate_limits: self.rate_limits.clone(),
+            job_lock: self.job_lock.clone(),
+        }
     }
 }
 

@@ -37,7 +37,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bson::doc;
-use domain::ports::StoreError;
+use domain::ports::{StoreError, Stores};
 use mongodb::options::ClientOptions;
 use mongodb::{Client, Database};
 use secrecy::{ExposeSecret, SecretString};
@@ -170,6 +170,20 @@ impl MongoStores {
         let report = indexes::migrate(&self.database, &self.indexes()).await?;
         tracing::info!(changes = report.changes.len(), unchanged = report.unchanged, "indexes migrated");
         Ok(report)
+    }
+
+    /// The stores as the domain's ports.
+    pub fn ports(&self) -> Stores {
+        Stores {
+            clients: self.clients.clone(),
+            conversations: self.conversations.clone(),
+            retention: self.conversations.clone(),
+            users: self.users.clone(),
+            demo: self.demo.clone(),
+            snapshots: self.snapshots.clone(),
+            rate_limits: self.rate_limits.clone(),
+            job_lock: self.job_lock.clone(),
+        }
     }
 
     /// The indexes [`Self::migrate`] maintains.

@@ -6,7 +6,7 @@ mod support;
 
 /// Fresh stores on a new database of the CongoDB test server.
 async fn congo_stores() -> store_contract::Stores {
-    support::contract_stores(&support::fresh_mongo(&support::required_uri("CONGO_URI")).await)
+    support::fresh_mongo(&support::required_uri("CONGO_URI")).await.ports()
 }
 
 store_contract::contract_tests!(congo_stores());

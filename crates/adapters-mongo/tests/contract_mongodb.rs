@@ -9,7 +9,7 @@ use support::checks;
 
 /// Fresh stores on a new database of the real server.
 async fn mongodb_stores() -> store_contract::Stores {
-    support::contract_stores(&support::fresh_mongo(&support::required_uri("MONGODB_URI")).await)
+    support::fresh_mongo(&support::required_uri("MONGODB_URI")).await.ports()
 }
 
 store_contract::contract_tests!(mongodb_stores());

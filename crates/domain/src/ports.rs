@@ -62,6 +62,27 @@ pub trait ClientStore: Send + Sync {
     ) -> Result<bool, StoreError>;
 }
 
+/// One implementation of every storage port, as the use cases and the contract suite take them.
+#[derive(Clone)]
+pub struct Stores {
+    /// Clients and their platform connections.
+    pub clients: Arc<dyn ClientStore>,
+    /// Conversations and their messages.
+    pub conversations: Arc<dyn ConversationStore>,
+    /// The retention job's writes, over the same conversations as [`Stores::conversations`].
+    pub retention: Arc<dyn ConversationRetention>,
+    /// The chatbot's record of each user.
+    pub users: Arc<dyn UserChatbotStore>,
+    /// Demo figures.
+    pub demo: Arc<dyn DemoDataStore>,
+    /// Dated snapshots of clients' figures.
+    pub snapshots: Arc<dyn SnapshotStore>,
+    /// Rate-limit counters.
+    pub rate_limits: Arc<dyn RateLimitStore>,
+    /// Leases for jobs.
+    pub job_lock: Arc<dyn JobLock>,
+}
+
 /// Where an appended message may land, so that the cap is enforced by the write itself.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewMessage {

@@ -36,33 +36,9 @@ pub mod snapshots;
 pub mod users;
 
 use std::future::Future;
-use std::sync::Arc;
 
-use domain::ports::{
-    ClientStore, ConversationRetention, ConversationStore, DemoDataStore, JobLock, RateLimitStore, SnapshotStore,
-    UserChatbotStore,
-};
-
-/// One implementation of every storage port, empty, as the contracts take them.
-#[derive(Clone)]
-pub struct Stores {
-    /// Clients and their platform connections.
-    pub clients: Arc<dyn ClientStore>,
-    /// Conversations and their messages.
-    pub conversations: Arc<dyn ConversationStore>,
-    /// The retention job's writes, over the same conversations as [`Stores::conversations`].
-    pub retention: Arc<dyn ConversationRetention>,
-    /// The chatbot's record of each user.
-    pub users: Arc<dyn UserChatbotStore>,
-    /// Demo figures.
-    pub demo: Arc<dyn DemoDataStore>,
-    /// Dated snapshots of clients' figures.
-    pub snapshots: Arc<dyn SnapshotStore>,
-    /// Rate-limit counters.
-    pub rate_limits: Arc<dyn RateLimitStore>,
-    /// Job leases.
-    pub job_lock: Arc<dyn JobLock>,
-}
+/// One implementation of every storage port; each contract takes fresh, empty ones.
+pub use domain::ports::Stores;
 
 /// Runs every future at once, each on its own Tokio task (so on several threads under a
 /// multi-threaded runtime), and returns their outputs in order.

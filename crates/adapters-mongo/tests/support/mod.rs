@@ -9,7 +9,6 @@
 
 pub mod checks;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use adapters_mongo::{MongoConfig, MongoStores};
@@ -39,18 +38,4 @@ pub async fn fresh_mongo(uri: &str) -> MongoStores {
     let stores = MongoStores::connect(&config).await.expect("the test server's URI is valid");
     stores.migrate().await.expect("indexes are created on a fresh database");
     stores
-}
-
-/// The contract's view of the Mongo stores.
-pub fn contract_stores(stores: &MongoStores) -> store_contract::Stores {
-    store_contract::Stores {
-        clients: stores.clients.clone(),
-        conversations: stores.conversations.clone(),
-        retention: Arc::clone(&stores.conversations) as _,
-        users: stores.users.clone(),
-        demo: stores.demo.clone(),
-        snapshots: stores.snapshots.clone(),
-        rate_limits: stores.rate_limits.clone(),
-        job_lock: stores.job_lock.clone(),
-    }
 }
