@@ -11,7 +11,9 @@ use domain::conversation::{
 };
 use domain::ids::{ConversationId, MessageId, UserId};
 use domain::paging::{ConversationCursor, ConversationQuery, Page};
-use domain::ports::{AppendOutcome, ConversationRetention, ConversationStore, FeedbackOutcome, NewMessage, StoreError};
+use domain::ports::{
+    AppendOutcome, ConversationRetention, ConversationStore, FeedbackOutcome, MessageSlot, NewMessage, StoreError,
+};
 
 use crate::{page, read, write};
 
@@ -157,12 +159,14 @@ impl ConversationStore for MemoryConversationStore {
         let Some(stored) = visible_mut(&mut conversations, user, id) else {
             return Ok(AppendOutcome::NotFound);
         };
-        if stored.header.message_count > message.max_count_before {
-            return Ok(AppendOutcome::Full);
+        let header = &mut stored.header;
+        match message.slot {
+            MessageSlot::Question { cap } if !header.has_room_for_a_question(cap) => return Ok(AppendOutcome::Full),
+            MessageSlot::Question { .. } => header.answers_pending += 1,
+            MessageSlot::Answer => header.answers_pending = header.answers_pending.saturating_sub(1),
         }
         let timestamp = message.message.timestamp;
         stored.messages.push(message.message.clone());
-        let header = &mut stored.header;
         header.message_count += 1;
         header.last_message_at = timestamp;
         header.updated_at = timestamp;
@@ -172,6 +176,14 @@ impl ConversationStore for MemoryConversationStore {
             header.status = ConversationStatus::Active;
         }
         Ok(AppendOutcome::Appended(header.clone()))
+    }
+
+    async fn release_answer(&self, user: UserId, id: ConversationId) -> Result<(), StoreError> {
+        let mut conversations = write(&self.conversations)?;
+        if let Some(stored) = visible_mut(&mut conversations, user, id) {
+            stored.header.answers_pending = stored.header.answers_pending.saturating_sub(1);
+        }
+        Ok(())
     }
 
     async fn set_feedback(

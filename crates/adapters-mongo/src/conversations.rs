@@ -12,7 +12,9 @@ use domain::conversation::{
 };
 use domain::ids::{ClientId, ConversationId, MessageId, UserId};
 use domain::paging::{ConversationCursor, ConversationQuery, Page};
-use domain::ports::{AppendOutcome, ConversationRetention, ConversationStore, FeedbackOutcome, NewMessage, StoreError};
+use domain::ports::{
+    AppendOutcome, ConversationRetention, ConversationStore, FeedbackOutcome, MessageSlot, NewMessage, StoreError,
+};
 use futures::TryStreamExt;
 use mongodb::Collection;
 use mongodb::options::ReturnDocument;
@@ -45,6 +47,10 @@ pub(crate) struct ConversationDoc {
     pub updated_at: bson::DateTime,
     pub last_message_at: bson::DateTime,
     pub message_count: Count,
+    /// Answers being written, each reserving its place under the cap (decision 6); beyond the
+    /// customer's schema, and absent while none is.
+    #[serde(default, skip_serializing_if = "Count::is_zero")]
+    pub answers_pending: Count,
     pub status: String,
     #[serde(default)]
     pub metadata: ConversationMetadataDoc,
@@ -107,6 +113,7 @@ impl ConversationDoc {
             updated_at: bson_date(conversation.updated_at),
             last_message_at: bson_date(conversation.last_message_at),
             message_count: Count(u64::from(conversation.message_count)),
+            answers_pending: Count(u64::from(conversation.answers_pending)),
             status: conversation.status.key().to_owned(),
             metadata: ConversationMetadataDoc {
                 platforms_queried: conversation.metadata.platforms_queried.iter().map(|p| p.key().to_owned()).collect(),
@@ -138,6 +145,9 @@ impl ConversationDoc {
             deleted_at: self.deleted_at.map(chrono_date),
             message_count: u32::try_from(self.message_count.0)
                 .map_err(|_| corrupt(what.clone(), format!("messageCount {} is too large", self.message_count.0)))?,
+            answers_pending: u32::try_from(self.answers_pending.0).map_err(|_| {
+                corrupt(what.clone(), format!("answersPending {} is too large", self.answers_pending.0))
+            })?,
             metadata: ConversationMetadata { platforms_queried, total_tokens_used: self.metadata.total_tokens_used.0 },
         })
     }
@@ -198,11 +208,20 @@ fn header_projection() -> Document {
 
 /// The one atomic update an append is: the message, the count, the times, the totals, and
 /// re-activation of an archived conversation.
-pub(crate) fn append_update(new: &NewMessage) -> Result<Document, StoreError> {
+///
+/// A question reserves its answer's place (`answersPending` + 1); an answer takes it (- 1) when
+/// `take_reserved` says its question's reservation is there to take.
+pub(crate) fn append_update(new: &NewMessage, take_reserved: bool) -> Result<Document, StoreError> {
     let at = bson_date(new.message.timestamp);
+    let mut inc = doc! { "messageCount": 1_i64, "metadata.totalTokensUsed": Count::int64(new.tokens_used)? };
+    match new.slot {
+        MessageSlot::Question { .. } => inc.insert("answersPending", 1_i64),
+        MessageSlot::Answer if take_reserved => inc.insert("answersPending", -1_i64),
+        MessageSlot::Answer => None,
+    };
     let mut update = doc! {
         "$push": { "messages": encode(&MessageDoc::from_domain(&new.message))? },
-        "$inc": { "messageCount": 1_i64, "metadata.totalTokensUsed": Count::int64(new.tokens_used)? },
+        "$inc": inc,
         "$set": { "updatedAt": at, "status": ConversationStatus::Active.key() },
         // Concurrent appends may land out of order; the newest message's time wins.
         "$max": { "lastMessageAt": at },
@@ -214,10 +233,21 @@ pub(crate) fn append_update(new: &NewMessage) -> Result<Document, StoreError> {
     Ok(update)
 }
 
-/// The filter that lets an append land only on the user's conversation, not deleted, with room.
-pub(crate) fn append_filter(user: UserId, id: ConversationId, max_count_before: u32) -> Document {
+/// The filter that lets an append land only on the user's conversation, not deleted: a question
+/// only with room for itself and its answer next to the answers being written; an answer, when
+/// `take_reserved`, only where a reservation is there to take.
+pub(crate) fn append_filter(user: UserId, id: ConversationId, slot: MessageSlot, take_reserved: bool) -> Document {
     let mut filter = visible(user, id);
-    filter.insert("messageCount", doc! { "$lte": i64::from(max_count_before) });
+    match slot {
+        MessageSlot::Question { cap } => {
+            let taken = doc! { "$add": ["$messageCount", { "$ifNull": ["$answersPending", 0_i64] }] };
+            filter.insert("$expr", doc! { "$lte": [taken, i64::from(cap) - 2] });
+        }
+        MessageSlot::Answer if take_reserved => {
+            filter.insert("answersPending", doc! { "$gt": 0_i64 });
+        }
+        MessageSlot::Answer => {}
+    }
     filter
 }
 
@@ -324,6 +354,27 @@ impl MongoConversationStore {
     ) -> Result<Option<Document>, StoreError> {
         let mut cursor = self.collection.aggregate(pipeline).await.map_err(|e| store_error(e, context))?;
         cursor.try_next().await.map_err(|e| store_error(e, context))
+    }
+
+    /// One atomic append attempt; `None` when the filter matched nothing.
+    async fn try_append(
+        &self,
+        user: UserId,
+        id: ConversationId,
+        message: &NewMessage,
+        take_reserved: bool,
+    ) -> Result<Option<AppendOutcome>, StoreError> {
+        let appended = self
+            .collection
+            .find_one_and_update(
+                append_filter(user, id, message.slot, take_reserved),
+                append_update(message, take_reserved)?,
+            )
+            .projection(header_projection())
+            .return_document(ReturnDocument::After)
+            .await
+            .map_err(|e| store_error(e, "appending a message"))?;
+        appended.map(|document| Ok(AppendOutcome::Appended(Self::read(document)?))).transpose()
     }
 }
 
@@ -454,15 +505,15 @@ impl ConversationStore for MongoConversationStore {
         id: ConversationId,
         message: &NewMessage,
     ) -> Result<AppendOutcome, StoreError> {
-        let appended = self
-            .collection
-            .find_one_and_update(append_filter(user, id, message.max_count_before), append_update(message)?)
-            .projection(header_projection())
-            .return_document(ReturnDocument::After)
-            .await
-            .map_err(|e| store_error(e, "appending a message"))?;
-        if let Some(document) = appended {
-            return Ok(AppendOutcome::Appended(Self::read(document)?));
+        if let Some(appended) = self.try_append(user, id, message, true).await? {
+            return Ok(appended);
+        }
+        // An answer whose reservation is gone (given back by a crashed attempt, say) is still
+        // stored: the cap only ever refuses questions.
+        if message.slot == MessageSlot::Answer {
+            if let Some(appended) = self.try_append(user, id, message, false).await? {
+                return Ok(appended);
+            }
         }
         // Nothing matched: either there is no such conversation for the user, or it is full.
         let exists = self
@@ -472,6 +523,17 @@ impl ConversationStore for MongoConversationStore {
             .await
             .map_err(|e| store_error(e, "appending a message"))?;
         Ok(if exists.is_some() { AppendOutcome::Full } else { AppendOutcome::NotFound })
+    }
+
+    #[tracing::instrument(level = "debug", skip(self), fields(user_id = %user, conversation_id = %id))]
+    async fn release_answer(&self, user: UserId, id: ConversationId) -> Result<(), StoreError> {
+        let mut filter = visible(user, id);
+        filter.insert("answersPending", doc! { "$gt": 0_i64 });
+        self.collection
+            .update_one(filter, doc! { "$inc": { "answersPending": -1_i64 } })
+            .await
+            .map_err(|e| store_error(e, "releasing a reserved answer"))?;
+        Ok(())
     }
 
     #[tracing::instrument(level = "debug", skip(self), fields(user_id = %user, conversation_id = %id))]
@@ -715,27 +777,52 @@ mod tests {
     }
 
     #[test]
-    fn an_append_is_one_update_guarded_by_owner_status_and_cap() {
+    fn a_question_lands_only_with_room_for_its_answer_and_reserves_it() {
         let new = NewMessage {
             message: answer(),
-            max_count_before: 999,
-            tokens_used: 150,
-            platforms: vec![Platform::GoogleAnalytics],
+            slot: MessageSlot::Question { cap: 1000 },
+            tokens_used: 0,
+            platforms: vec![],
         };
         assert_eq!(
-            append_filter(user(), conversation_id(), 999),
+            append_filter(user(), conversation_id(), new.slot, true),
             doc! {
                 "conversationId": "3f2b8c1e-6d4a-4b7e-9c1f-2a5d8e9b0c47",
                 "userId": user_oid(user()),
                 "status": { "$ne": "deleted" },
-                "messageCount": { "$lte": 999_i64 },
+                "$expr": { "$lte": [
+                    { "$add": ["$messageCount", { "$ifNull": ["$answersPending", 0_i64] }] },
+                    998_i64,
+                ] },
             }
         );
+        let inc = append_update(&new, true).unwrap().get_document("$inc").unwrap().clone();
+        assert_eq!(inc, doc! { "messageCount": 1_i64, "metadata.totalTokensUsed": 0_i64, "answersPending": 1_i64 });
+    }
+
+    #[test]
+    fn an_answer_is_one_update_that_takes_its_reserved_place() {
+        let new = NewMessage {
+            message: answer(),
+            slot: MessageSlot::Answer,
+            tokens_used: 150,
+            platforms: vec![Platform::GoogleAnalytics],
+        };
         assert_eq!(
-            append_update(&new).unwrap(),
+            append_filter(user(), conversation_id(), new.slot, true),
+            doc! {
+                "conversationId": "3f2b8c1e-6d4a-4b7e-9c1f-2a5d8e9b0c47",
+                "userId": user_oid(user()),
+                "status": { "$ne": "deleted" },
+                "answersPending": { "$gt": 0_i64 },
+            }
+        );
+        assert!(!append_filter(user(), conversation_id(), new.slot, false).contains_key("answersPending"));
+        assert_eq!(
+            append_update(&new, true).unwrap(),
             doc! {
                 "$push": { "messages": bson::to_bson(&MessageDoc::from_domain(&answer())).unwrap() },
-                "$inc": { "messageCount": 1_i64, "metadata.totalTokensUsed": 150_i64 },
+                "$inc": { "messageCount": 1_i64, "metadata.totalTokensUsed": 150_i64, "answersPending": -1_i64 },
                 "$set": { "updatedAt": bson_date(at(6)), "status": "active" },
                 "$max": { "lastMessageAt": bson_date(at(6)) },
                 "$addToSet": { "metadata.platformsQueried": { "$each": ["googleAnalytics"] } },

@@ -39,6 +39,12 @@ pub(crate) fn chrono_date(at: bson::DateTime) -> DateTime<Utc> {
 pub(crate) struct Count(pub(crate) u64);
 
 impl Count {
+    /// Whether the count is zero (such a field is left out of a document).
+    #[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
+    pub(crate) fn is_zero(&self) -> bool {
+        self.0 == 0
+    }
+
     /// The count as the `Int64` written to the server.
     ///
     /// # Errors

@@ -125,11 +125,20 @@ pub struct Conversation {
     pub deleted_at: Option<DateTime<Utc>>,
     /// How many messages it holds.
     pub message_count: u32,
+    /// Answers being written: each stored question reserves its answer's place under the message
+    /// cap until the answer is stored or the model gives up (decision 6).
+    pub answers_pending: u32,
     /// Running totals.
     pub metadata: ConversationMetadata,
 }
 
 impl Conversation {
+    /// Whether a question fits under `cap`, with room for its answer next to the answers already
+    /// being written.
+    pub fn has_room_for_a_question(&self, cap: u32) -> bool {
+        u64::from(self.message_count) + u64::from(self.answers_pending) + 2 <= u64::from(cap)
+    }
+
     /// A new, empty, active conversation.
     pub fn start(
         id: ConversationId,
@@ -149,6 +158,7 @@ impl Conversation {
             last_message_at: now,
             deleted_at: None,
             message_count: 0,
+            answers_pending: 0,
             metadata: ConversationMetadata::default(),
         }
     }
@@ -293,6 +303,19 @@ mod tests {
         assert_eq!(MessageContent::new(" ").unwrap_err().field(), "content");
         assert!(MessageContent::new(&"é".repeat(4000)).is_ok());
         assert!(MessageContent::new(&"é".repeat(4001)).is_err());
+    }
+
+    #[test]
+    fn a_question_needs_room_for_itself_its_answer_and_the_answers_in_progress() {
+        let now = chrono::DateTime::<chrono::Utc>::MIN_UTC;
+        let ids = (ConversationId::from_uuid(uuid::Uuid::nil()), UserId::from_bytes([0; 12]));
+        let mut c = Conversation::start(ids.0, ids.1, ClientId::from_bytes([0; 12]), None, now);
+        c.message_count = 8;
+        assert!(c.has_room_for_a_question(10));
+        c.answers_pending = 1;
+        assert!(!c.has_room_for_a_question(10));
+        assert!(c.has_room_for_a_question(11));
+        assert!(!Conversation { message_count: 0, answers_pending: 0, ..c }.has_room_for_a_question(1));
     }
 
     #[test]

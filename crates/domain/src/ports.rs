@@ -83,17 +83,34 @@ pub struct Stores {
     pub job_lock: Arc<dyn JobLock>,
 }
 
-/// Where an appended message may land, so that the cap is enforced by the write itself.
+/// A message to append, and how it counts against the message cap, so that the cap is enforced by
+/// the write itself.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewMessage {
     /// The message.
     pub message: Message,
-    /// The write succeeds only while the conversation holds at most this many messages.
-    pub max_count_before: u32,
+    /// Whether it is a question (checked against the cap, reserving its answer's place) or the
+    /// answer that takes a reserved place.
+    pub slot: MessageSlot,
     /// Tokens to add to the conversation's total.
     pub tokens_used: u64,
     /// Platforms to add to the conversation's `platformsQueried`.
     pub platforms: Vec<Platform>,
+}
+
+/// How an appended message counts against the message cap (decision 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageSlot {
+    /// A question: stored only while `messageCount + answersPending + 2 <= cap`; the same write adds
+    /// one to `answersPending`, reserving the answer's place, so concurrent questions can never
+    /// leave one another's answers without room.
+    Question {
+        /// The conversation's message cap.
+        cap: u32,
+    },
+    /// An answer: takes the place its question reserved (one less `answersPending`), never refused
+    /// for the cap.
+    Answer,
 }
 
 /// What became of an append.
@@ -103,7 +120,7 @@ pub enum AppendOutcome {
     Appended(Conversation),
     /// The user has no such conversation, or it is deleted.
     NotFound,
-    /// The conversation holds too many messages.
+    /// The conversation has no room for the question and its answer.
     Full,
 }
 
@@ -156,6 +173,9 @@ pub trait ConversationStore: Send + Sync {
     /// Appends a message and updates the counters in one atomic write.
     async fn append(&self, user: UserId, id: ConversationId, message: &NewMessage)
     -> Result<AppendOutcome, StoreError>;
+    /// Gives back the place a question reserved for an answer that will not come (the model
+    /// failed); nothing happens when no answer is pending.
+    async fn release_answer(&self, user: UserId, id: ConversationId) -> Result<(), StoreError>;
     /// Sets or clears the rating of an assistant message.
     async fn set_feedback(
         &self,

@@ -11,7 +11,7 @@ use domain::conversation::{
 use domain::ids::{ConversationId, MessageId, UserId};
 use domain::paging::{ConversationCursor, ConversationQuery, PageLimit};
 use domain::platform::Platform;
-use domain::ports::{AppendOutcome, FeedbackOutcome, NewMessage, StoreError};
+use domain::ports::{AppendOutcome, FeedbackOutcome, MessageSlot, NewMessage, StoreError};
 
 use crate::fixtures::{
     append_of, at, client_id, conversation, conversation_id, full_conversation, message, message_id, rated, user,
@@ -330,6 +330,7 @@ pub async fn append_updates_counters_and_reactivates_archived(stores: Stores) {
     let expected = Conversation {
         status: ConversationStatus::Active,
         message_count: 1,
+        answers_pending: 1,
         last_message_at: at(5),
         updated_at: at(5),
         ..start.clone()
@@ -345,6 +346,7 @@ pub async fn append_updates_counters_and_reactivates_archived(stores: Stores) {
     };
     let expected = Conversation {
         message_count: 2,
+        answers_pending: 0,
         last_message_at: at(6),
         updated_at: at(6),
         metadata: ConversationMetadata {
@@ -379,28 +381,62 @@ pub async fn append_updates_counters_and_reactivates_archived(stores: Stores) {
     assert_eq!(all_messages(&stores, owner, id).await, vec![question, answer, follow_up]);
 }
 
-/// An append is refused as `Full`, changing nothing, while the conversation holds more than
-/// `max_count_before` messages; a missing conversation is `NotFound`.
+/// A question lands only with room for itself and its answer next to the answers being written,
+/// and reserves its answer's place; an answer takes that place and is never refused for the cap. A
+/// refused question changes nothing; a missing conversation is `NotFound`.
 pub async fn append_refuses_past_the_cap(stores: Stores) {
     let owner = user(1);
     let id = conversation_id(1);
     stores.conversations.insert(&conversation(owner, 1, client_id(1), at(0))).await.unwrap();
-    let capped = |n: u32, max| NewMessage { max_count_before: max, ..append_of(message(n, Role::User, i64::from(n))) };
-    appended(&stores, owner, id, capped(1, 0)).await;
-    let two = appended(&stores, owner, id, capped(2, 1)).await;
-    assert_eq!(two.message_count, 2);
+    let question = |n: u32| NewMessage {
+        slot: MessageSlot::Question { cap: 4 },
+        ..append_of(message(n, Role::User, i64::from(n)))
+    };
+    let answer = |n: u32| append_of(message(n, Role::Assistant, i64::from(n)));
+    let counts = |c: Conversation| (c.message_count, c.answers_pending);
 
-    assert_eq!(stores.conversations.append(owner, id, &capped(3, 1)).await.unwrap(), AppendOutcome::Full);
+    assert_eq!(counts(appended(&stores, owner, id, question(1)).await), (1, 1));
+    let two = appended(&stores, owner, id, question(2)).await;
+    assert_eq!(counts(two.clone()), (2, 2));
+    // Two stored, two answers reserved: a cap of four is taken.
+    assert_eq!(stores.conversations.append(owner, id, &question(3)).await.unwrap(), AppendOutcome::Full);
     assert_eq!(stores.conversations.get(owner, id).await.unwrap(), Some(two));
     assert_eq!(all_messages(&stores, owner, id).await.len(), 2);
 
-    let three = appended(&stores, owner, id, capped(3, 2)).await;
-    assert_eq!((three.message_count, three.last_message_at), (3, at(3)));
-    assert_eq!(stores.conversations.append(owner, id, &capped(4, 2)).await.unwrap(), AppendOutcome::Full);
-    assert_eq!(all_messages(&stores, owner, id).await.len(), 3);
+    assert_eq!(counts(appended(&stores, owner, id, answer(4)).await), (3, 1));
+    assert_eq!(stores.conversations.append(owner, id, &question(5)).await.unwrap(), AppendOutcome::Full);
+    let full = appended(&stores, owner, id, answer(6)).await;
+    assert_eq!((full.message_count, full.answers_pending, full.last_message_at), (4, 0, at(6)));
+    assert_eq!(stores.conversations.append(owner, id, &question(7)).await.unwrap(), AppendOutcome::Full);
+    assert_eq!(all_messages(&stores, owner, id).await.len(), 4);
 
-    let missing = stores.conversations.append(owner, conversation_id(2), &capped(5, 100)).await.unwrap();
+    let missing = stores.conversations.append(owner, conversation_id(2), &question(8)).await.unwrap();
     assert_eq!(missing, AppendOutcome::NotFound);
+}
+
+/// Releasing gives a question's reserved place back, once: never below zero, never for another
+/// user, harmless on a missing conversation.
+pub async fn releasing_an_answer_frees_its_place(stores: Stores) {
+    let owner = user(1);
+    let id = conversation_id(1);
+    stores.conversations.insert(&conversation(owner, 1, client_id(1), at(0))).await.unwrap();
+    let question = |n: u32| NewMessage {
+        slot: MessageSlot::Question { cap: 3 },
+        ..append_of(message(n, Role::User, i64::from(n)))
+    };
+    appended(&stores, owner, id, question(1)).await;
+    assert_eq!(stores.conversations.append(owner, id, &question(2)).await.unwrap(), AppendOutcome::Full);
+
+    stores.conversations.release_answer(user(2), id).await.unwrap();
+    assert_eq!(stores.conversations.get(owner, id).await.unwrap().unwrap().answers_pending, 1);
+    stores.conversations.release_answer(owner, id).await.unwrap();
+    stores.conversations.release_answer(owner, id).await.unwrap();
+    stores.conversations.release_answer(owner, conversation_id(2)).await.unwrap();
+    let header = stores.conversations.get(owner, id).await.unwrap().unwrap();
+    assert_eq!((header.message_count, header.answers_pending), (1, 0));
+
+    let two = appended(&stores, owner, id, question(2)).await;
+    assert_eq!((two.message_count, two.answers_pending), (2, 1));
 }
 
 /// Fifty appends at once all land: each sees a distinct count, and the totals and messages are exact.
@@ -414,10 +450,9 @@ pub async fn concurrent_appends_lose_nothing(stores: Stores) {
         .map(|(n, platform)| {
             let store = Arc::clone(&stores.conversations);
             let new = NewMessage {
-                max_count_before: 1_000,
                 tokens_used: u64::from(n),
                 platforms: vec![platform],
-                ..append_of(message(n, Role::Assistant, i64::from(n)))
+                ..append_of(message(n, Role::User, i64::from(n)))
             };
             async move { store.append(owner, id, &new).await.unwrap() }
         })
@@ -433,14 +468,15 @@ pub async fn concurrent_appends_lose_nothing(stores: Stores) {
     assert_eq!(counts, (1..=50).collect(), "each append saw the count after its own write");
 
     let header = stores.conversations.get(owner, id).await.unwrap().unwrap();
-    assert_eq!(header.message_count, 50);
+    assert_eq!((header.message_count, header.answers_pending), (50, 50));
     assert_eq!(header.metadata.total_tokens_used, (1..=50).sum::<u64>());
     assert_eq!(header.metadata.platforms_queried, Platform::ALL.into_iter().collect());
     let message_ids: HashSet<MessageId> = all_messages(&stores, owner, id).await.iter().map(|m| m.id).collect();
     assert_eq!(message_ids, (1..=50).map(message_id).collect());
 }
 
-/// Fifty appends at once against a cap of ten: exactly ten land, the rest are `Full`.
+/// Fifty questions at once against a cap of twenty: exactly ten land, each reserving its answer's
+/// place, the rest are `Full`; then every one of the ten answers lands and the cap is reached exactly.
 pub async fn concurrent_appends_never_pass_the_cap(stores: Stores) {
     let owner = user(1);
     let id = conversation_id(1);
@@ -449,7 +485,10 @@ pub async fn concurrent_appends_never_pass_the_cap(stores: Stores) {
     let appends = (1..=50u32)
         .map(|n| {
             let store = Arc::clone(&stores.conversations);
-            let new = NewMessage { max_count_before: 9, ..append_of(message(n, Role::User, i64::from(n))) };
+            let new = NewMessage {
+                slot: MessageSlot::Question { cap: 20 },
+                ..append_of(message(n, Role::User, i64::from(n)))
+            };
             async move { store.append(owner, id, &new).await.unwrap() }
         })
         .collect();
@@ -457,8 +496,20 @@ pub async fn concurrent_appends_never_pass_the_cap(stores: Stores) {
     let landed = outcomes.iter().filter(|o| matches!(o, AppendOutcome::Appended(_))).count();
     let full = outcomes.iter().filter(|o| **o == AppendOutcome::Full).count();
     assert_eq!((landed, full), (10, 40));
-    assert_eq!(stores.conversations.get(owner, id).await.unwrap().unwrap().message_count, 10);
-    assert_eq!(all_messages(&stores, owner, id).await.len(), 10);
+    let header = stores.conversations.get(owner, id).await.unwrap().unwrap();
+    assert_eq!((header.message_count, header.answers_pending), (10, 10));
+
+    let answers = (51..=60u32)
+        .map(|n| {
+            let store = Arc::clone(&stores.conversations);
+            let new = append_of(message(n, Role::Assistant, i64::from(n)));
+            async move { store.append(owner, id, &new).await.unwrap() }
+        })
+        .collect();
+    assert!(in_parallel(answers).await.iter().all(|o| matches!(o, AppendOutcome::Appended(_))));
+    let header = stores.conversations.get(owner, id).await.unwrap().unwrap();
+    assert_eq!((header.message_count, header.answers_pending), (20, 0));
+    assert_eq!(all_messages(&stores, owner, id).await.len(), 20);
 }
 
 /// Only the analyst's messages take a rating, which can be set, changed and cleared; the other

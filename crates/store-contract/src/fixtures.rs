@@ -18,7 +18,7 @@ use domain::platform::{
     LinkedinAdsCampaign, MetaAdsCampaign, PageViews, Platform, PlatformAccount, PlatformConnection, PlatformData,
     PlatformSnapshot, SealedCredentials, SourceSessions,
 };
-use domain::ports::{NewMessage, RateWindow};
+use domain::ports::{MessageSlot, NewMessage, RateWindow};
 use uuid::Uuid;
 
 /// 2099-01-01T00:00:00Z in milliseconds since the Unix epoch.
@@ -261,9 +261,11 @@ pub fn rated(mut message: Message, feedback: Option<Feedback>) -> Message {
     message
 }
 
-/// An append of `message` with no cap worth mentioning, no tokens and no platforms.
+/// An append of `message` with no tokens and no platforms: the user's messages as questions under
+/// a cap never reached, the others as answers.
 pub fn append_of(message: Message) -> NewMessage {
-    NewMessage { message, max_count_before: 10_000, tokens_used: 0, platforms: Vec::new() }
+    let slot = if message.role == Role::User { MessageSlot::Question { cap: 10_000 } } else { MessageSlot::Answer };
+    NewMessage { message, slot, tokens_used: 0, platforms: Vec::new() }
 }
 
 /// The minute-long rate window that starts `minute` minutes after the origin.

@@ -94,6 +94,7 @@ macro_rules! contract_tests {
             conversations::message_pages_go_back_with_before
             conversations::append_updates_counters_and_reactivates_archived
             conversations::append_refuses_past_the_cap
+            conversations::releasing_an_answer_frees_its_place
             conversations::concurrent_appends_lose_nothing
             conversations::concurrent_appends_never_pass_the_cap
             conversations::feedback_only_on_assistant_messages

@@ -13,8 +13,8 @@ use crate::conversation::{Conversation, ConversationStatus, Message, MessageCont
 use crate::ids::{ConversationId, UserId};
 use crate::platform::Platform;
 use crate::ports::{
-    AppendOutcome, ChatModel, ChatModelError, ClientStore, Clock, ConversationStore, IdGenerator, NewMessage,
-    StoreError, UserChatbotStore,
+    AppendOutcome, ChatModel, ChatModelError, ClientStore, Clock, ConversationStore, IdGenerator, MessageSlot,
+    NewMessage, StoreError, UserChatbotStore,
 };
 use crate::services::client_data::ClientDataService;
 use crate::services::rate_limit::RateLimiter;
@@ -39,7 +39,8 @@ pub enum ChatError {
         /// When the user may send again.
         retry_after: Duration,
     },
-    /// The conversation reached the message cap (decision 6); nothing was stored.
+    /// The conversation has no room for the question and its answer under the message cap
+    /// (decision 6); nothing was stored.
     #[error("the conversation reached its limit of {cap} messages; start a new conversation")]
     ConversationFull {
         /// The cap.
@@ -173,9 +174,9 @@ impl ChatService {
             _ => return Err(ChatError::NotFound),
         };
         let cap = self.settings.message_cap;
-        // A question needs room for its answer too.
-        let question_room = cap.saturating_sub(2);
-        if conversation.message_count > question_room {
+        // Checked here so that a full conversation costs no rate-limit allowance; the append below
+        // checks again, atomically.
+        if !conversation.has_room_for_a_question(cap) {
             return Err(ChatError::ConversationFull { cap });
         }
         let client = self.clients.get(user, conversation.client_id).await?.ok_or(ChatError::NotFound)?;
@@ -195,7 +196,7 @@ impl ChatService {
         };
         let new = NewMessage {
             message: question.clone(),
-            max_count_before: question_room,
+            slot: MessageSlot::Question { cap },
             tokens_used: 0,
             platforms: vec![],
         };
@@ -211,6 +212,13 @@ impl ChatService {
             AppendOutcome::Full => Err(ChatError::ConversationFull { cap: self.settings.message_cap }),
         }
     }
+}
+
+/// An answer written by the model, before it is stored.
+struct DraftAnswer {
+    message: Message,
+    tokens_used: u64,
+    platforms: Vec<Platform>,
 }
 
 /// A stored question waiting for its answer.
@@ -236,6 +244,30 @@ impl PreparedTurn {
     /// no answer is. [`ChatError::Store`] when the store fails.
     #[tracing::instrument(skip_all, fields(user_id = %self.user, conversation_id = %self.conversation.id))]
     pub async fn answer(self, deltas: Arc<dyn DeltaSink>) -> Result<ChatExchange, ChatError> {
+        let s = &self.service;
+        let answer = match self.write_answer(deltas).await {
+            Ok(answer) => answer,
+            Err(error) => {
+                // No answer will come: give its reserved place under the cap back.
+                if let Err(release) = s.conversations.release_answer(self.user, self.conversation.id).await {
+                    tracing::warn!(error = %release, "could not release the place reserved for an answer");
+                }
+                return Err(error);
+            }
+        };
+        let new = NewMessage {
+            message: answer.message.clone(),
+            slot: MessageSlot::Answer,
+            tokens_used: answer.tokens_used,
+            platforms: answer.platforms,
+        };
+        let conversation = s.append(self.user, self.conversation.id, &new).await?;
+        s.users.record_activity(self.user, ChatActivity { conversations: 0, messages: 1, chatted_at: None }).await?;
+        Ok(ChatExchange { question: self.question, answer: answer.message, conversation })
+    }
+
+    /// Runs the model and its tools to an answer, not yet stored.
+    async fn write_answer(&self, deltas: Arc<dyn DeltaSink>) -> Result<DraftAnswer, ChatError> {
         let s = &self.service;
         let data = s.data.view_of(&self.client).await?;
         let mut turns = vec![ChatTurn::System(system_prompt(&data, s.clock.now()))];
@@ -276,7 +308,7 @@ impl PreparedTurn {
         };
 
         let cost = s.settings.prices.cost(&model, usage);
-        let answer = Message {
+        let message = Message {
             id: s.ids.message_id(),
             role: Role::Assistant,
             content: text,
@@ -290,15 +322,7 @@ impl PreparedTurn {
                 demo_data: used_demo,
             },
         };
-        let new = NewMessage {
-            message: answer.clone(),
-            max_count_before: s.settings.message_cap.saturating_sub(1),
-            tokens_used: usage.total(),
-            platforms,
-        };
-        let conversation = s.append(self.user, self.conversation.id, &new).await?;
-        s.users.record_activity(self.user, ChatActivity { conversations: 0, messages: 1, chatted_at: None }).await?;
-        Ok(ChatExchange { question: self.question, answer, conversation })
+        Ok(DraftAnswer { message, tokens_used: usage.total(), platforms })
     }
 
     /// The latest messages that fit the token budget, oldest first, ending with the question.

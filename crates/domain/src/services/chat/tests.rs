@@ -8,8 +8,8 @@ use crate::analyst::{ModelPrice, ModelTurn, ToolCall};
 use crate::client::ClientName;
 use crate::conversation::MessagePage;
 use crate::ports::{
-    MockChatModel, MockClientStore, MockConversationStore, MockDemoDataStore, MockIdGenerator, MockRateLimitStore,
-    MockUserChatbotStore,
+    MessageSlot, MockChatModel, MockClientStore, MockConversationStore, MockDemoDataStore, MockIdGenerator,
+    MockRateLimitStore, MockUserChatbotStore,
 };
 use crate::services::rate_limit::RateLimitPolicy;
 use crate::services::test_support::{FixedClock, client_id, conversation_id, message_id, user_id};
@@ -135,7 +135,7 @@ async fn the_question_is_stored_only_with_room_for_its_answer() {
     mocks
         .conversations
         .expect_append()
-        .withf(|_, _, m| m.max_count_before == 8)
+        .withf(|_, _, m| m.slot == MessageSlot::Question { cap: 10 })
         .times(1)
         .returning(|_, _, _| Ok(AppendOutcome::Full));
     let settings = ChatSettings { message_cap: 10, ..ChatSettings::default() };
@@ -144,10 +144,46 @@ async fn the_question_is_stored_only_with_room_for_its_answer() {
 }
 
 #[tokio::test]
+async fn answers_being_written_count_against_the_cap() {
+    let mut mocks = Mocks::new(6);
+    mocks.conversations = MockConversationStore::new();
+    mocks.conversations.expect_get().returning(|u, id| {
+        let mut c = Conversation::start(id, u, client_id(1), None, FixedClock::default().0);
+        c.message_count = 7;
+        c.answers_pending = 2;
+        Ok(Some(c))
+    });
+    mocks.conversations.expect_append().times(0);
+    let settings = ChatSettings { message_cap: 10, ..ChatSettings::default() };
+    let err = mocks.service(settings).send(user_id(1), conversation_id(1), content("hi")).await.unwrap_err();
+    assert!(matches!(err, ChatError::ConversationFull { cap: 10 }));
+}
+
+#[tokio::test]
+async fn the_answer_takes_the_place_its_question_reserved() {
+    let mut mocks = Mocks::new(0);
+    let slots = Arc::new(Mutex::new(Vec::new()));
+    let seen = slots.clone();
+    mocks.conversations.expect_append().returning(move |_, _, m| {
+        seen.lock().unwrap().push(m.slot);
+        Ok(appended(m))
+    });
+    mocks.conversations.expect_messages().returning(|_, _, _, _| Ok(Some(MessagePage::default())));
+    mocks.conversations.expect_release_answer().times(0);
+    mocks.model.expect_complete().returning(|_, _| {
+        Ok(ModelTurn { reply: ModelReply::Answer("ok".into()), usage: TokenUsage::default(), model: "m".into() })
+    });
+    let settings = ChatSettings { message_cap: 10, ..ChatSettings::default() };
+    mocks.service(settings).send(user_id(1), conversation_id(1), content("hi")).await.unwrap();
+    assert_eq!(*slots.lock().unwrap(), vec![MessageSlot::Question { cap: 10 }, MessageSlot::Answer]);
+}
+
+#[tokio::test]
 async fn a_model_failure_keeps_the_question_and_stores_no_answer() {
     let mut mocks = Mocks::new(0);
     let stored = recording_store(&mut mocks);
     mocks.model.expect_complete().returning(|_, _| Err(ChatModelError::Timeout));
+    mocks.conversations.expect_release_answer().times(1).returning(|_, _| Ok(()));
     let err =
         mocks.service(ChatSettings::default()).send(user_id(1), conversation_id(1), content("hi")).await.unwrap_err();
     assert!(matches!(err, ChatError::Model(ChatModelError::Timeout)));
@@ -207,6 +243,7 @@ async fn a_model_that_never_stops_calling_tools_fails_without_an_answer() {
         let call = ToolCall { id: "again".into(), request: ToolRequest::ClientData { platforms: vec![] } };
         Ok(ModelTurn { reply: ModelReply::ToolCalls(vec![call]), usage: TokenUsage::default(), model: "m".into() })
     });
+    mocks.conversations.expect_release_answer().times(1).returning(|_, _| Ok(()));
     let settings = ChatSettings { max_tool_rounds: 2, ..ChatSettings::default() };
     let err = mocks.service(settings).send(user_id(1), conversation_id(1), content("hi")).await.unwrap_err();
     assert!(matches!(err, ChatError::Model(ChatModelError::InvalidResponse(_))));
