@@ -76,15 +76,9 @@ impl SourceBody {
                     campaigns
                         .iter()
                         .map(|c| CampaignBody {
-                            name: c.name.clone(),
-                            spend: c.spend,
-                            clicks: c.clicks,
-                            impressions: c.impressions,
                             ctr: Some(c.ctr),
                             conversions: Some(c.conversions),
-                            cpm: None,
-                            roas: None,
-                            leads: None,
+                            ..CampaignBody::common(&c.name, c.spend, c.clicks, c.impressions)
                         })
                         .collect(),
                 );
@@ -94,15 +88,9 @@ impl SourceBody {
                     campaigns
                         .iter()
                         .map(|c| CampaignBody {
-                            name: c.name.clone(),
-                            spend: c.spend,
-                            clicks: c.clicks,
-                            impressions: c.impressions,
-                            ctr: None,
-                            conversions: None,
                             cpm: Some(c.cpm),
                             roas: c.roas,
-                            leads: None,
+                            ..CampaignBody::common(&c.name, c.spend, c.clicks, c.impressions)
                         })
                         .collect(),
                 );
@@ -112,15 +100,8 @@ impl SourceBody {
                     campaigns
                         .iter()
                         .map(|c| CampaignBody {
-                            name: c.name.clone(),
-                            spend: c.spend,
-                            clicks: c.clicks,
-                            impressions: c.impressions,
-                            ctr: None,
-                            conversions: None,
-                            cpm: None,
-                            roas: None,
                             leads: Some(c.leads),
+                            ..CampaignBody::common(&c.name, c.spend, c.clicks, c.impressions)
                         })
                         .collect(),
                 );
@@ -243,6 +224,23 @@ pub struct CampaignBody {
     /// Leads (`LinkedIn` Ads).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub leads: Option<u64>,
+}
+
+impl CampaignBody {
+    /// The figures every ad platform reports; the platform-specific ones start empty.
+    fn common(name: &str, spend: f64, clicks: u64, impressions: u64) -> Self {
+        Self {
+            name: name.to_owned(),
+            spend,
+            clicks,
+            impressions,
+            ctr: None,
+            conversions: None,
+            cpm: None,
+            roas: None,
+            leads: None,
+        }
+    }
 }
 
 #[cfg(test)]
