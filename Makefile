@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`. Everything they need is installed by them.
-.PHONY: run test fmt-check lint check-domain-purity
+.PHONY: run test fmt-check lint docs check-domain-purity
 
 CARGO ?= cargo
 # With MONGODB_URI set (a real MongoDB, Atlas or a container), the store contract and the Mongo
@@ -10,10 +10,14 @@ REAL_MONGODB := $(if $(MONGODB_URI),--features adapters-mongo/real-mongodb,)
 run:
 	$(CARGO) run -p api -- serve
 
-## Formatting, lints, the domain's purity check and every test, with the MongoDB-wire test servers running.
-test: fmt-check lint check-domain-purity
+## Formatting, lints, docs, the domain's purity check and every test, with the MongoDB-wire test servers running.
+test: fmt-check lint docs check-domain-purity
 	scripts/with-test-servers.sh $(CARGO) test --workspace --all-targets $(REAL_MONGODB)
 	$(CARGO) test --workspace --doc
+
+## The public API's documentation builds without a broken link or a missing item.
+docs:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
 
 fmt-check:
 	$(CARGO) fmt --all --check

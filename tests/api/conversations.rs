@@ -133,3 +133,31 @@ async fn a_conversation_can_start_with_an_empty_body_or_a_title() {
     .await;
     assert_eq!(cleared["title"], serde_json::Value::Null);
 }
+
+#[tokio::test]
+async fn an_untitled_conversation_is_named_after_its_first_question() {
+    let app = spawn_app().await;
+    let client = app.create_client("Acme").await;
+    let client_id = client["id"].as_str().unwrap();
+    let untitled = app.start_conversation(client_id).await;
+    let id = untitled["conversationId"].as_str().unwrap();
+    assert_eq!(untitled["title"], serde_json::Value::Null);
+
+    let exchange = app.ask(id, "What did we spend on Meta Ads?\nAnd on LinkedIn?").await;
+    assert_eq!(exchange["conversation"]["title"], "What did we spend on Meta Ads?");
+    app.ask(id, "And clicks?").await;
+    let listed = app.get_json(&format!("/v1/clients/{client_id}/conversations")).await;
+    assert_eq!(listed["items"][0]["title"], "What did we spend on Meta Ads?", "later questions keep the title");
+
+    // A title the user chose is never replaced.
+    let response = app
+        .request(Method::POST, &format!("/v1/clients/{client_id}/conversations"))
+        .json(&json!({ "title": "Weekly" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let titled: serde_json::Value = response.json().await.unwrap();
+    let exchange = app.ask(titled["conversationId"].as_str().unwrap(), "What did we spend?").await;
+    assert_eq!(exchange["conversation"]["title"], "Weekly");
+}

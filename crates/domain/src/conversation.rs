@@ -29,6 +29,25 @@ impl ConversationTitle {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A title for an untitled conversation, from its first question: the first line with its
+    /// spaces folded, cut after at most [`Self::FROM_QUESTION_CHARS`] characters at a word
+    /// boundary, with an ellipsis when cut.
+    pub fn from_question(question: &MessageContent) -> Self {
+        let line = question.as_str().lines().next().unwrap_or_default();
+        let folded = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        if folded.chars().count() <= Self::FROM_QUESTION_CHARS {
+            return Self(folded);
+        }
+        let mut cut: String = folded.chars().take(Self::FROM_QUESTION_CHARS).collect();
+        if let Some(space) = cut.rfind(' ') {
+            cut.truncate(space);
+        }
+        Self(format!("{}…", cut.trim_end_matches(|c: char| c.is_ascii_punctuation())))
+    }
+
+    /// Longest title taken from a question, before its ellipsis.
+    pub const FROM_QUESTION_CHARS: usize = 60;
 }
 
 /// What a user writes to the analyst: 1–4,000 characters after trimming.
@@ -316,6 +335,16 @@ mod tests {
         assert!(!c.has_room_for_a_question(10));
         assert!(c.has_room_for_a_question(11));
         assert!(!Conversation { message_count: 0, answers_pending: 0, ..c }.has_room_for_a_question(1));
+    }
+
+    #[test]
+    fn titles_from_questions_keep_the_first_line_and_cut_at_a_word() {
+        let title = |q: &str| ConversationTitle::from_question(&MessageContent::new(q).unwrap()).as_str().to_owned();
+        assert_eq!(title("  What did we   spend?\nAnd clicks?"), "What did we spend?");
+        let long = "Which of our Google Ads campaigns converted best last quarter, and why did it beat the others?";
+        assert_eq!(title(long), "Which of our Google Ads campaigns converted best last…");
+        assert!(title(long).chars().count() <= ConversationTitle::FROM_QUESTION_CHARS + 1);
+        assert_eq!(title(&"x".repeat(70)).chars().count(), 61, "a word longer than the limit is cut inside");
     }
 
     #[test]

@@ -9,7 +9,10 @@ use crate::analyst::{
     ToolOutput, ToolRequest, estimate_tokens,
 };
 use crate::client::{Client, ClientStatus};
-use crate::conversation::{Conversation, ConversationStatus, Message, MessageContent, MessageMetadata, Role};
+use crate::conversation::{
+    Conversation, ConversationChanges, ConversationStatus, ConversationTitle, Message, MessageContent, MessageMetadata,
+    Role,
+};
 use crate::ids::{ConversationId, UserId};
 use crate::platform::Platform;
 use crate::ports::{
@@ -155,8 +158,8 @@ impl ChatService {
         self.prepare(user, id, content).await?.answer(Arc::new(DiscardDeltas)).await
     }
 
-    /// Checks everything that can refuse a message, then stores the question. Nothing is stored when
-    /// this fails.
+    /// Checks everything that can refuse a message, then stores the question (and names an untitled
+    /// conversation after its first question). Nothing is stored when this fails.
     ///
     /// # Errors
     /// [`ChatError::NotFound`] when the user has no such conversation or it is deleted,
@@ -187,6 +190,7 @@ impl ChatService {
         if let Some(retry_after) = self.limiter.check(user, now).await? {
             return Err(ChatError::RateLimited { retry_after });
         }
+        let title = ConversationTitle::from_question(&content);
         let question = Message {
             id: self.ids.message_id(),
             role: Role::User,
@@ -200,8 +204,22 @@ impl ChatService {
             tokens_used: 0,
             platforms: vec![],
         };
-        let conversation = self.append(user, id, &new).await?;
-        self.users.record_activity(user, ChatActivity { conversations: 0, messages: 1, chatted_at: Some(now) }).await?;
+        let mut conversation = self.append(user, id, &new).await?;
+        // The question is stored and its answer's place reserved: what follows is bookkeeping that
+        // must not fail the turn (a failure here would leave the reserved place behind).
+        if conversation.title.is_none() && conversation.message_count == 1 {
+            // An untitled conversation is named after its first question, as chat tools do.
+            let name = ConversationChanges { title: Some(Some(title)), status: None };
+            match self.conversations.update(user, id, name, now).await {
+                Ok(Some(named)) => conversation = named,
+                Ok(None) => {}
+                Err(error) => tracing::warn!(%error, "could not name the conversation after its first question"),
+            }
+        }
+        let activity = ChatActivity { conversations: 0, messages: 1, chatted_at: Some(now) };
+        if let Err(error) = self.users.record_activity(user, activity).await {
+            tracing::error!(%error, "could not count the question in the user's stats");
+        }
         Ok(PreparedTurn { service: self.clone(), user, client, conversation, question })
     }
 
@@ -262,7 +280,10 @@ impl PreparedTurn {
             platforms: answer.platforms,
         };
         let conversation = s.append(self.user, self.conversation.id, &new).await?;
-        s.users.record_activity(self.user, ChatActivity { conversations: 0, messages: 1, chatted_at: None }).await?;
+        let activity = ChatActivity { conversations: 0, messages: 1, chatted_at: None };
+        if let Err(error) = s.users.record_activity(self.user, activity).await {
+            tracing::error!(%error, "could not count the answer in the user's stats");
+        }
         Ok(ChatExchange { question: self.question, answer: answer.message, conversation })
     }
 

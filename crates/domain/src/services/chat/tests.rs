@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use super::*;
 use crate::analyst::{ModelPrice, ModelTurn, ToolCall};
 use crate::client::ClientName;
+use crate::conversation::ConversationTitle;
 use crate::conversation::MessagePage;
 use crate::ports::{
     MessageSlot, MockChatModel, MockClientStore, MockConversationStore, MockDemoDataStore, MockIdGenerator,
@@ -48,6 +49,7 @@ impl Mocks {
                 updated_at: now,
             }))
         });
+        conversations.expect_update().returning(|_, _, _, _| Ok(None));
         let mut users = MockUserChatbotStore::new();
         users.expect_record_activity().returning(|_, _| Ok(()));
         let mut demo = MockDemoDataStore::new();
@@ -179,6 +181,38 @@ async fn the_answer_takes_the_place_its_question_reserved() {
 }
 
 #[tokio::test]
+async fn the_first_question_names_an_untitled_conversation() {
+    let mut mocks = Mocks::new(0);
+    mocks.conversations = MockConversationStore::new();
+    mocks
+        .conversations
+        .expect_get()
+        .returning(|u, id| Ok(Some(Conversation::start(id, u, client_id(1), None, FixedClock::default().0))));
+    mocks.conversations.expect_append().returning(|_, _, m| Ok(appended(m)));
+    mocks.conversations.expect_messages().returning(|_, _, _, _| Ok(Some(MessagePage::default())));
+    mocks
+        .conversations
+        .expect_update()
+        .withf(|_, _, changes, _| {
+            changes.status.is_none()
+                && changes.title.as_ref().and_then(Option::as_ref).map(ConversationTitle::as_str)
+                    == Some("What did we spend on Meta?")
+        })
+        .times(1)
+        .returning(|u, id, changes, _| {
+            let mut c = Conversation::start(id, u, client_id(1), None, FixedClock::default().0);
+            c.title = changes.title.flatten();
+            Ok(Some(c))
+        });
+    mocks.model.expect_complete().returning(|_, _| {
+        Ok(ModelTurn { reply: ModelReply::Answer("ok".into()), usage: TokenUsage::default(), model: "m".into() })
+    });
+    let service = mocks.service(ChatSettings::default());
+    let turn = service.prepare(user_id(1), conversation_id(1), content("What did we spend on Meta?")).await.unwrap();
+    assert_eq!(turn.conversation.title.as_ref().map(ConversationTitle::as_str), Some("What did we spend on Meta?"));
+}
+
+#[tokio::test]
 async fn a_model_failure_keeps_the_question_and_stores_no_answer() {
     let mut mocks = Mocks::new(0);
     let stored = recording_store(&mut mocks);
@@ -277,4 +311,17 @@ async fn the_model_sees_only_the_history_that_fits_the_budget() {
     });
     let settings = ChatSettings { history_token_budget: 30, ..ChatSettings::default() };
     mocks.service(settings).send(user_id(1), conversation_id(1), content("why?")).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_stats_failure_after_the_question_is_stored_does_not_lose_the_answer() {
+    let mut mocks = Mocks::new(0);
+    let stored = recording_store(&mut mocks);
+    mocks.users = MockUserChatbotStore::new();
+    mocks.users.expect_record_activity().returning(|_, _| Err(StoreError::Unavailable("down".into())));
+    mocks.model.expect_complete().returning(|_, _| {
+        Ok(ModelTurn { reply: ModelReply::Answer("ok".into()), usage: TokenUsage::default(), model: "m".into() })
+    });
+    mocks.service(ChatSettings::default()).send(user_id(1), conversation_id(1), content("hi")).await.unwrap();
+    assert_eq!(stored.lock().unwrap().iter().map(|m| m.role).collect::<Vec<_>>(), vec![Role::User, Role::Assistant]);
 }
