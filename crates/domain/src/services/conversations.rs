@@ -198,26 +198,13 @@ impl ConversationService {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
-    use crate::client::{Client, ClientName};
+    use crate::client::Client;
     use crate::ports::{MockClientStore, MockConversationStore, MockIdGenerator, MockUserChatbotStore};
-    use crate::services::test_support::{FixedClock, client_id, conversation_id, user_id};
+    use crate::services::test_support::{self, FixedClock, client_id, conversation_id, user_id};
 
     fn client(status: ClientStatus) -> Client {
-        let now = FixedClock::default().0;
-        Client {
-            id: client_id(1),
-            user_id: user_id(1),
-            name: ClientName::new("Acme").unwrap(),
-            email: None,
-            logo: None,
-            platforms: BTreeMap::new(),
-            status,
-            created_at: now,
-            updated_at: now,
-        }
+        test_support::client(client_id(1), user_id(1), status)
     }
 
     fn service(

@@ -108,29 +108,16 @@ impl PlatformService {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use secrecy::{ExposeSecret, SecretString};
 
     use super::*;
     use crate::cipher::SealedToken;
-    use crate::client::{ClientName, ClientStatus};
+    use crate::client::ClientStatus;
     use crate::ports::{MockClientStore, MockTokenCipher};
-    use crate::services::test_support::{FixedClock, client_id, user_id};
+    use crate::services::test_support::{self, FixedClock, client_id, user_id};
 
     fn client() -> Client {
-        let now = FixedClock::default().0;
-        Client {
-            id: client_id(1),
-            user_id: user_id(1),
-            name: ClientName::new("Acme").unwrap(),
-            email: None,
-            logo: None,
-            platforms: BTreeMap::new(),
-            status: ClientStatus::Active,
-            created_at: now,
-            updated_at: now,
-        }
+        test_support::client(client_id(1), user_id(1), ClientStatus::Active)
     }
 
     #[tokio::test]

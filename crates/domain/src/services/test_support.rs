@@ -1,6 +1,10 @@
 //! Small helpers shared by the services' unit tests.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, TimeZone, Utc};
+
+use crate::client::{Client, ClientName, ClientStatus};
 
 use crate::ids::{ClientId, ConversationId, MessageId, UserId};
 use crate::ports::Clock;
@@ -40,4 +44,20 @@ pub(crate) fn conversation_id(n: u8) -> ConversationId {
 
 pub(crate) fn message_id(n: u8) -> MessageId {
     MessageId::from_uuid(uuid::Uuid::from_u128(u128::from(n) + 1000))
+}
+
+/// An "Acme" client of `user` with this status and nothing connected.
+pub(crate) fn client(id: ClientId, user: UserId, status: ClientStatus) -> Client {
+    let now = FixedClock::default().0;
+    Client {
+        id,
+        user_id: user,
+        name: ClientName::new("Acme").unwrap(),
+        email: None,
+        logo: None,
+        platforms: BTreeMap::new(),
+        status,
+        created_at: now,
+        updated_at: now,
+    }
 }

@@ -1,19 +1,16 @@
 //! Unit tests of the chat use case against mocks of its ports.
 
-use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use super::*;
 use crate::analyst::{ModelPrice, ModelTurn, ToolCall};
-use crate::client::ClientName;
-use crate::conversation::ConversationTitle;
-use crate::conversation::MessagePage;
+use crate::conversation::{ConversationTitle, MessagePage};
 use crate::ports::{
     MessageSlot, MockChatModel, MockClientStore, MockConversationStore, MockDemoDataStore, MockIdGenerator,
     MockRateLimitStore, MockUserChatbotStore,
 };
 use crate::services::rate_limit::RateLimitPolicy;
-use crate::services::test_support::{FixedClock, client_id, conversation_id, message_id, user_id};
+use crate::services::test_support::{self, FixedClock, client_id, conversation_id, message_id, user_id};
 
 struct Mocks {
     conversations: MockConversationStore,
@@ -35,20 +32,7 @@ impl Mocks {
             Ok(Some(c))
         });
         let mut clients = MockClientStore::new();
-        clients.expect_get().returning(|u, id| {
-            let now = FixedClock::default().0;
-            Ok(Some(Client {
-                id,
-                user_id: u,
-                name: ClientName::new("Acme").unwrap(),
-                email: None,
-                logo: None,
-                platforms: BTreeMap::new(),
-                status: ClientStatus::Active,
-                created_at: now,
-                updated_at: now,
-            }))
-        });
+        clients.expect_get().returning(|u, id| Ok(Some(test_support::client(id, u, ClientStatus::Active))));
         conversations.expect_update().returning(|_, _, _, _| Ok(None));
         let mut users = MockUserChatbotStore::new();
         users.expect_record_activity().returning(|_, _| Ok(()));
