@@ -13,12 +13,13 @@ use crate::error::ApiError;
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
 
-/// A query string of type `T`.
+/// A query string of type `T`. Its fields read an empty value (`?cursor=`) as absent with
+/// [`crate::wire::empty_as_none`]; `/openapi.json` says so with `allowEmptyValue`.
 #[derive(Debug, Clone, Copy, Default, FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct ApiQuery<T>(pub T);
 
-/// A JSON body that may also be empty, which reads as `T::default()`.
+/// A JSON body that may also be empty or `null`, which read as `T::default()`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JsonOrEmpty<T>(pub T);
 
@@ -48,7 +49,7 @@ where
         if !is_json {
             return Err(ApiError::unsupported_media_type());
         }
-        let axum::Json(value) = axum::Json::<T>::from_bytes(&bytes)?;
-        Ok(Self(value))
+        let axum::Json(value) = axum::Json::<Option<T>>::from_bytes(&bytes)?;
+        Ok(Self(value.unwrap_or_default()))
     }
 }

@@ -3,9 +3,13 @@
 
 use utoipa::Modify;
 use utoipa::OpenApi;
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::path::ParameterIn;
+use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Ref, RefOr, Schema};
 
-use crate::error::Problem;
+use crate::error::{PROBLEM_JSON, Problem};
 
 /// The document's frame.
 #[derive(OpenApi)]
@@ -44,7 +48,87 @@ impl Modify for BearerAuth {
 
 /// The whole document, as served at `/openapi.json`.
 pub fn document() -> utoipa::openapi::OpenApi {
-    crate::routes::api_router().split_for_parts().1
+    crate::routes::app_parts().1
+}
+
+/// The problem responses that the same cause can produce on many routes, by component name, with
+/// their status and description.
+const SHARED_RESPONSES: &[(&str, &str, &str)] = &[
+    ("PayloadTooLarge", "413", "The body is larger than 64 KiB"),
+    ("UnsupportedMediaType", "415", "The body is not sent with `Content-Type: application/json`"),
+    ("InternalError", "500", "Unexpected failure; the server log has its cause under the request id"),
+    ("Unavailable", "503", "The store cannot be reached; try again"),
+    ("Timeout", "504", "The request took longer than the server allows"),
+];
+
+/// Completes the document with what holds for every route alike, so that no handler can forget it:
+///
+/// - every query parameter takes an empty value as absent (`allowEmptyValue`, as
+///   [`crate::extract::ApiQuery`] reads it);
+/// - every route with a body can answer 413 and 415;
+/// - every `/v1` route can answer 500, 503 (the store is down) and 504 (the request timed out);
+/// - every PATCH body must change something (`minProperties: 1`). (`#[schema(min_properties)]`
+///   cannot say it: utoipa-gen 5.5 writes it as `maxProperties`.)
+pub fn refine(doc: &mut utoipa::openapi::OpenApi) {
+    let components = doc.components.get_or_insert_with(Default::default);
+    for (name, _, description) in SHARED_RESPONSES {
+        components.responses.insert((*name).to_owned(), problem_response(description).into());
+    }
+    let mut patch_bodies = Vec::new();
+    for (path, item) in &mut doc.paths.paths {
+        let operations = [
+            ("patch", &mut item.patch),
+            ("get", &mut item.get),
+            ("post", &mut item.post),
+            ("put", &mut item.put),
+            ("delete", &mut item.delete),
+        ];
+        for (method, operation) in operations {
+            let Some(operation) = operation.as_mut() else { continue };
+            for parameter in operation.parameters.iter_mut().flatten() {
+                if parameter.parameter_in == ParameterIn::Query {
+                    parameter
+                        .extensions
+                        .get_or_insert_with(Default::default)
+                        .insert("allowEmptyValue".to_owned(), serde_json::Value::Bool(true));
+                }
+            }
+            let mut shared = Vec::new();
+            if let Some(body) = &operation.request_body {
+                shared.extend(["PayloadTooLarge", "UnsupportedMediaType"]);
+                if method == "patch" {
+                    patch_bodies.extend(body.content.values().filter_map(|content| match &content.schema {
+                        Some(RefOr::Ref(reference)) => reference.ref_location.rsplit('/').next().map(str::to_owned),
+                        _ => None,
+                    }));
+                }
+            }
+            if path.starts_with("/v1/") {
+                shared.extend(["InternalError", "Unavailable", "Timeout"]);
+            }
+            for name in shared {
+                let Some((_, status, _)) = SHARED_RESPONSES.iter().find(|(n, ..)| *n == name) else { continue };
+                operation
+                    .responses
+                    .responses
+                    .entry((*status).to_owned())
+                    .or_insert_with(|| RefOr::Ref(Ref::new(format!("#/components/responses/{name}"))));
+            }
+        }
+    }
+    for name in patch_bodies {
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&name) {
+            object.min_properties = Some(1);
+        }
+    }
+}
+
+/// A response carrying a [`Problem`].
+fn problem_response(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+        .build()
 }
 
 #[cfg(test)]
@@ -62,6 +146,28 @@ mod tests {
                 let secured = op.get("security").is_some();
                 assert_eq!(secured, path.starts_with("/v1/"), "{method} {path}");
             }
+        }
+    }
+
+    #[test]
+    fn refine_completes_what_every_route_shares() {
+        let doc = serde_json::to_value(document()).unwrap();
+        let change = &doc["components"]["schemas"]["UpdateClientRequest"];
+        assert_eq!(change["minProperties"], 1);
+        assert!(change.get("maxProperties").is_none(), "{change}");
+        let list = &doc["paths"]["/v1/clients"]["get"];
+        for parameter in list["parameters"].as_array().unwrap() {
+            assert_eq!(parameter["allowEmptyValue"], true, "{parameter}");
+        }
+        assert_eq!(list["responses"]["503"]["$ref"], "#/components/responses/Unavailable");
+        assert!(list["responses"].get("415").is_none(), "no body, no 415");
+        let create = &doc["paths"]["/v1/clients"]["post"]["responses"];
+        assert_eq!(create["415"]["$ref"], "#/components/responses/UnsupportedMediaType");
+        assert_eq!(create["413"]["$ref"], "#/components/responses/PayloadTooLarge");
+        assert!(doc["paths"]["/health"]["get"]["responses"].get("503").is_none());
+        for (name, ..) in SHARED_RESPONSES {
+            let response = &doc["components"]["responses"][*name];
+            assert_eq!(response["content"][PROBLEM_JSON]["schema"]["$ref"], "#/components/schemas/Problem", "{name}");
         }
     }
 }

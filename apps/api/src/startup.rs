@@ -235,7 +235,7 @@ async fn shutdown_signal() {
 
 /// The whole HTTP stack: routes, the unknown-route fallback and the middleware.
 pub fn router(state: AppState, config: &Config) -> Router {
-    let (routes, doc) = crate::routes::api_router().split_for_parts();
+    let (routes, doc) = crate::routes::app_parts();
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     let middleware = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))

@@ -61,22 +61,28 @@ impl ClientEmail {
 pub struct LogoUrl(String);
 
 impl LogoUrl {
-    /// Trims and checks a URL.
+    /// Trims and checks a URL: a URI as RFC 3986 defines it (ASCII only, special characters
+    /// percent-encoded), scheme `https`, with a host.
     ///
     /// # Errors
-    /// [`ValidationError`] on `logo` when it is not an absolute `https` URL.
+    /// [`ValidationError`] on `logo` when it is not such a URL.
     pub fn new(raw: &str) -> Result<Self, ValidationError> {
         let trimmed = raw.trim();
         if trimmed.len() > 2048 {
             return Err(ValidationError::new("logo", "must be at most 2048 characters"));
         }
-        let url = url::Url::parse(trimmed).map_err(|_| {
-            ValidationError::new("logo", "must be an absolute URL such as https://example.com/logo.png")
+        let uri = fluent_uri::Uri::parse(trimmed).map_err(|_| {
+            ValidationError::new(
+                "logo",
+                "must be a URI (RFC 3986: ASCII only, spaces and other special characters percent-encoded) such \
+                 as https://example.com/my%20logo.png",
+            )
         })?;
-        if url.scheme() != "https" || url.host_str().is_none() {
+        let has_host = uri.authority().is_some_and(|a| !a.host().is_empty());
+        if !uri.scheme().as_str().eq_ignore_ascii_case("https") || !has_host {
             return Err(ValidationError::new("logo", "must be an https URL with a host"));
         }
-        Ok(Self(url.into()))
+        Ok(Self(trimmed.to_owned()))
     }
 
     /// The URL.
@@ -223,7 +229,17 @@ mod tests {
     #[test]
     fn logos_must_be_https() {
         assert!(LogoUrl::new("https://cdn.acme.com/logo.png").is_ok());
-        for bad in ["http://cdn.acme.com/logo.png", "logo.png", "javascript:alert(1)", "https://"] {
+        assert!(LogoUrl::new(" https://cdn.acme.com/logo%20v2.png?size=64#top\n").is_ok());
+        for bad in [
+            "http://cdn.acme.com/logo.png",
+            "logo.png",
+            "javascript:alert(1)",
+            "https://",
+            "https://\u{e0}\u{a4}",
+            "https://a.com/my logo.png",
+            "https://a.com/%zz",
+            "https://a.com/%2",
+        ] {
             assert_eq!(LogoUrl::new(bad).unwrap_err().field(), "logo", "{bad}");
         }
     }

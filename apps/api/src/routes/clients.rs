@@ -11,11 +11,10 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::startup::AppState;
-use crate::wire::clients::{
-    ClientBody, ClientPage, CreateClientRequest, ListClientsParams, UpdateClientRequest, parse_client_id,
-};
+use crate::wire::clients::{ClientBody, ClientPage, CreateClientRequest, ListClientsParams, UpdateClientRequest};
 use crate::wire::cursor;
 use crate::wire::data::ClientDataBody;
+use crate::wire::ids::{ClientIdPath, parse_client_id};
 
 /// A page of the caller's clients, sorted by name.
 #[utoipa::path(
@@ -74,7 +73,7 @@ pub async fn create_client(
     path = "/v1/clients/{clientId}",
     tag = "clients",
     security(("bearer" = [])),
-    params(("clientId" = String, Path, description = "The client's 24-hex id")),
+    params(ClientIdPath),
     responses(
         (status = 200, body = ClientBody),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
@@ -98,7 +97,7 @@ pub async fn get_client(
     path = "/v1/clients/{clientId}",
     tag = "clients",
     security(("bearer" = [])),
-    params(("clientId" = String, Path, description = "The client's 24-hex id")),
+    params(ClientIdPath),
     request_body = UpdateClientRequest,
     responses(
         (status = 200, body = ClientBody),
@@ -118,14 +117,18 @@ pub async fn update_client(
     Ok(Json(ClientBody::from(&client)))
 }
 
-/// Archives a client: it leaves the active list, its conversations stay readable but take no new
-/// messages.
+/// Archives a client (DELETE is a soft delete: nothing is erased).
+///
+/// The client is not removed, by design: it gets `status: archived` (see `?status=archived`), and
+/// afterwards `GET /v1/clients/{clientId}`, its platforms, its figures and its conversations still
+/// answer `200`; it takes no new conversations or messages (`409 client-archived`). Archiving twice
+/// is harmless. `PATCH /v1/clients/{clientId}` with `{"status":"active"}` restores it.
 #[utoipa::path(
     delete,
     path = "/v1/clients/{clientId}",
     tag = "clients",
     security(("bearer" = [])),
-    params(("clientId" = String, Path, description = "The client's 24-hex id")),
+    params(ClientIdPath),
     responses(
         (status = 200, description = "The archived client", body = ClientBody),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
@@ -149,7 +152,7 @@ pub async fn archive_client(
     path = "/v1/clients/{clientId}/data",
     tag = "clients",
     security(("bearer" = [])),
-    params(("clientId" = String, Path, description = "The client's 24-hex id")),
+    params(ClientIdPath),
     responses(
         (status = 200, body = ClientDataBody),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),

@@ -5,19 +5,19 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use domain::conversation::ConversationStatus;
-use domain::ids::{ClientId, ConversationId, MessageId};
+use domain::ids::ClientId;
 use domain::paging::ConversationQuery;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery, JsonOrEmpty};
 use crate::startup::AppState;
-use crate::wire::clients::parse_client_id;
 use crate::wire::conversations::{
     ConversationBody, ConversationDetailBody, ConversationPage, GetConversationParams, ListConversationsParams,
     StartConversationRequest, UpdateConversationRequest,
 };
 use crate::wire::cursor;
+use crate::wire::ids::{ClientIdPath, ConversationIdPath, parse_client_id, parse_conversation_id, parse_message_id};
 
 /// How many messages a conversation read returns unless asked.
 const DEFAULT_MESSAGES: u32 = 50;
@@ -48,7 +48,7 @@ fn conversation_query(
     path = "/v1/clients/{clientId}/conversations",
     tag = "conversations",
     security(("bearer" = [])),
-    params(("clientId" = String, Path, description = "The client's 24-hex id"), ListConversationsParams),
+    params(ClientIdPath, ListConversationsParams),
     responses(
         (status = 200, body = ConversationPage),
         (status = 400, description = "Malformed id, bad filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
@@ -73,8 +73,8 @@ pub async fn list_client_conversations(
     path = "/v1/clients/{clientId}/conversations",
     tag = "conversations",
     security(("bearer" = [])),
-    params(("clientId" = String, Path, description = "The client's 24-hex id")),
-    request_body(content = Option<StartConversationRequest>, description = "Optional; may be empty"),
+    params(ClientIdPath),
+    request_body(content = Option<StartConversationRequest>, description = "Optional: no body, `null`, or an object"),
     responses(
         (status = 201, body = ConversationBody, headers(("location" = String, description = "The new conversation's URL"))),
         (status = 400, description = "Malformed id or title", body = Problem, content_type = "application/problem+json"),
@@ -124,7 +124,7 @@ pub async fn list_conversations(
     path = "/v1/conversations/{conversationId}",
     tag = "conversations",
     security(("bearer" = [])),
-    params(("conversationId" = String, Path, description = "The conversation's UUID"), GetConversationParams),
+    params(ConversationIdPath, GetConversationParams),
     responses(
         (status = 200, body = ConversationDetailBody),
         (status = 400, description = "Malformed id or limit", body = Problem, content_type = "application/problem+json"),
@@ -138,15 +138,8 @@ pub async fn get_conversation(
     Path(conversation_id): Path<String>,
     ApiQuery(params): ApiQuery<GetConversationParams>,
 ) -> Result<Json<ConversationDetailBody>, ApiError> {
-    let id = ConversationId::parse(&conversation_id)?;
-    let before = params
-        .before
-        .as_deref()
-        .map(|b| {
-            MessageId::parse(b)
-                .map_err(|_| domain::validation::ValidationError::new("before", "must be a messageId (a UUID)"))
-        })
-        .transpose()?;
+    let id = parse_conversation_id(&conversation_id)?;
+    let before = params.before.as_deref().map(|b| parse_message_id("before", b)).transpose()?;
     let limit = cursor::parse_limit(params.limit.as_deref(), DEFAULT_MESSAGES)?;
     let detail = state.services.conversations.get(user, id, before, limit.get()).await?;
     Ok(Json(ConversationDetailBody::from(&detail)))
@@ -158,7 +151,7 @@ pub async fn get_conversation(
     path = "/v1/conversations/{conversationId}",
     tag = "conversations",
     security(("bearer" = [])),
-    params(("conversationId" = String, Path, description = "The conversation's UUID")),
+    params(ConversationIdPath),
     request_body = UpdateConversationRequest,
     responses(
         (status = 200, body = ConversationBody),
@@ -173,7 +166,7 @@ pub async fn update_conversation(
     Path(conversation_id): Path<String>,
     ApiJson(body): ApiJson<UpdateConversationRequest>,
 ) -> Result<Json<ConversationBody>, ApiError> {
-    let id = ConversationId::parse(&conversation_id)?;
+    let id = parse_conversation_id(&conversation_id)?;
     let conversation = state.services.conversations.update(user, id, body.try_into()?).await?;
     Ok(Json(ConversationBody::from(&conversation)))
 }
@@ -184,7 +177,7 @@ pub async fn update_conversation(
     path = "/v1/conversations/{conversationId}",
     tag = "conversations",
     security(("bearer" = [])),
-    params(("conversationId" = String, Path, description = "The conversation's UUID")),
+    params(ConversationIdPath),
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
@@ -197,7 +190,7 @@ pub async fn delete_conversation(
     AuthUser(user): AuthUser,
     Path(conversation_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id = ConversationId::parse(&conversation_id)?;
+    let id = parse_conversation_id(&conversation_id)?;
     state.services.conversations.delete(user, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -10,8 +10,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use domain::analyst::{DeltaSink, DiscardDeltas};
-use domain::conversation::MessageContent;
-use domain::ids::{ConversationId, MessageId};
 use domain::services::chat::{ChatError, ChatExchange, PreparedTurn};
 use futures::StreamExt;
 use tokio::sync::mpsc;
@@ -22,6 +20,7 @@ use crate::error::{ApiError, Problem, request_id};
 use crate::extract::ApiJson;
 use crate::startup::AppState;
 use crate::wire::conversations::{DeltaBody, ExchangeBody, FeedbackRequest, MessageBody, PostMessageRequest};
+use crate::wire::ids::{ConversationIdPath, MessageIdPath, parse_conversation_id, parse_message_id};
 
 /// Sends a message to the analyst and returns the stored question and answer.
 ///
@@ -34,7 +33,7 @@ use crate::wire::conversations::{DeltaBody, ExchangeBody, FeedbackRequest, Messa
     path = "/v1/conversations/{conversationId}/messages",
     tag = "messages",
     security(("bearer" = [])),
-    params(("conversationId" = String, Path, description = "The conversation's UUID")),
+    params(ConversationIdPath),
     request_body = PostMessageRequest,
     responses(
         (status = 201, description = "The stored question and answer", body = ExchangeBody),
@@ -57,8 +56,8 @@ pub async fn post_message(
     headers: HeaderMap,
     ApiJson(body): ApiJson<PostMessageRequest>,
 ) -> Result<Response, ApiError> {
-    let id = ConversationId::parse(&conversation_id)?;
-    let content = MessageContent::new(&body.content)?;
+    let id = parse_conversation_id(&conversation_id)?;
+    let content = body.content()?;
     let turn = state.services.chat.prepare(user, id, content).await?;
     if wants_event_stream(&headers) {
         let origin = ProblemContext { instance: uri.path().to_owned(), request_id: request_id(&headers) };
@@ -148,10 +147,7 @@ fn to_event(item: StreamItem) -> Event {
     path = "/v1/conversations/{conversationId}/messages/{messageId}/feedback",
     tag = "messages",
     security(("bearer" = [])),
-    params(
-        ("conversationId" = String, Path, description = "The conversation's UUID"),
-        ("messageId" = String, Path, description = "The message's UUID"),
-    ),
+    params(ConversationIdPath, MessageIdPath),
     request_body = FeedbackRequest,
     responses(
         (status = 200, description = "The rated message", body = MessageBody),
@@ -166,8 +162,8 @@ pub async fn rate_message(
     Path((conversation_id, message_id)): Path<(String, String)>,
     ApiJson(body): ApiJson<FeedbackRequest>,
 ) -> Result<Json<MessageBody>, ApiError> {
-    let id = ConversationId::parse(&conversation_id)?;
-    let message = MessageId::parse(&message_id)?;
+    let id = parse_conversation_id(&conversation_id)?;
+    let message = parse_message_id("messageId", &message_id)?;
     let Some(rating) = body.rating else {
         return Err(
             domain::validation::ValidationError::new("rating", "is required: positive, negative or null").into()

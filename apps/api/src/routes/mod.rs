@@ -1,6 +1,6 @@
 //! The HTTP routes. Each handler carries its `utoipa::path` annotation, and [`api_router`] registers
 //! them through `utoipa-axum`, so the router and `/openapi.json` are built from the same list and
-//! cannot drift apart.
+//! cannot drift apart. [`app_parts`] splits them into the router and the finished document.
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -15,7 +15,14 @@ pub mod me;
 pub mod messages;
 pub mod platforms;
 
-/// Every route with its `OpenAPI` description.
+/// The router and the finished `OpenAPI` document (see [`crate::openapi::refine`]).
+pub fn app_parts() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = api_router().split_for_parts();
+    crate::openapi::refine(&mut doc);
+    (router, doc)
+}
+
+/// Every route with its `OpenAPI` description, as the handlers annotate them.
 pub fn api_router() -> OpenApiRouter<AppState> {
     use utoipa::OpenApi;
 

@@ -7,7 +7,8 @@ use domain::platform::Platform;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Problem};
 use crate::startup::AppState;
-use crate::wire::clients::{PlatformsBody, parse_client_id};
+use crate::wire::clients::PlatformsBody;
+use crate::wire::ids::{ClientIdPath, PlatformPath, parse_client_id};
 
 /// The state of each platform for a client: connected, account id, status, last sync, token expiry.
 #[utoipa::path(
@@ -15,7 +16,7 @@ use crate::wire::clients::{PlatformsBody, parse_client_id};
     path = "/v1/clients/{clientId}/platforms",
     tag = "platforms",
     security(("bearer" = [])),
-    params(("clientId" = String, Path, description = "The client's 24-hex id")),
+    params(ClientIdPath),
     responses(
         (status = 200, body = PlatformsBody),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
@@ -39,10 +40,7 @@ pub async fn list_platforms(
     path = "/v1/clients/{clientId}/platforms/{platform}",
     tag = "platforms",
     security(("bearer" = [])),
-    params(
-        ("clientId" = String, Path, description = "The client's 24-hex id"),
-        ("platform" = crate::wire::enums::PlatformWire, Path, description = "googleAnalytics, googleAds, metaAds or linkedinAds"),
-    ),
+    params(ClientIdPath, PlatformPath),
     responses(
         (status = 200, description = "The client's platforms after the change", body = PlatformsBody),
         (status = 400, description = "Malformed id or unknown platform", body = Problem, content_type = "application/problem+json"),

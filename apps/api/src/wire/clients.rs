@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 use domain::client::{Client, ClientChanges, ClientEmail, ClientName, LogoUrl, NewClient};
-use domain::ids::ClientId;
 use domain::paging::{ClientCursor, Page};
 use domain::platform::{Platform, PlatformAccount};
 use domain::validation::ValidationError;
@@ -10,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::wire::cursor;
-use crate::wire::double_option;
 use crate::wire::enums::{ClientStatusWire, ConnectionStatusWire, PlatformWire};
+use crate::wire::{at_most, double_option, empty_as_none, non_null};
 
 /// A client of the agency.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -143,14 +142,20 @@ impl From<&Page<Client, ClientCursor>> for ClientPage {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateClientRequest {
-    /// Display name, 1–200 characters.
-    #[schema(example = "Acme Corp")]
+    /// Display name: 1–200 characters, not only spaces (surrounding spaces are trimmed).
+    #[schema(example = "Acme Corp", min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
-    /// Contact e-mail address.
-    #[schema(example = "client@acmecorp.com")]
+    /// Contact e-mail address (at most 254 characters); `null` or absent for none.
+    #[schema(example = "client@acmecorp.com", format = "email", max_length = 254)]
     pub email: Option<String>,
-    /// Logo URL: absolute https.
-    #[schema(example = "https://cdn.acmecorp.com/logo.png")]
+    /// Logo URL: absolute `https` with a host (at most 2,048 characters; surrounding spaces are
+    /// trimmed); `null` or absent for none.
+    #[schema(
+        example = "https://cdn.acmecorp.com/logo.png",
+        format = "uri",
+        max_length = 2048,
+        pattern = r"^https://[^\s/?#]+"
+    )]
     pub logo: Option<String>,
 }
 
@@ -159,28 +164,32 @@ impl TryFrom<CreateClientRequest> for NewClient {
 
     fn try_from(r: CreateClientRequest) -> Result<Self, Self::Error> {
         Ok(Self {
-            name: ClientName::new(&r.name)?,
-            email: r.email.as_deref().map(ClientEmail::new).transpose()?,
-            logo: r.logo.as_deref().map(LogoUrl::new).transpose()?,
+            name: client_name(&r.name)?,
+            email: r.email.as_deref().map(client_email).transpose()?,
+            logo: r.logo.as_deref().map(logo_url).transpose()?,
         })
     }
 }
 
-/// A change to a client: absent fields stay, `null` clears `email` or `logo`.
+/// A change to a client: absent fields stay, `null` clears `email` or `logo`. At least one field.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateClientRequest {
-    /// New display name, 1–200 characters.
+    /// New display name: 1–200 characters, not only spaces.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false, example = "Acme Corp", min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Option<String>,
-    /// New e-mail address, or `null` to clear it.
+    /// New e-mail address (at most 254 characters), or `null` to clear it.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "email", max_length = 254)]
     pub email: Option<Option<String>>,
-    /// New https logo URL, or `null` to clear it.
+    /// New logo URL (absolute `https`, at most 2,048 characters), or `null` to clear it.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "uri", max_length = 2048, pattern = r"^https://[^\s/?#]+")]
     pub logo: Option<Option<String>>,
     /// New status; `active` restores an archived client.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
     pub status: Option<ClientStatusWire>,
 }
 
@@ -189,35 +198,50 @@ impl TryFrom<UpdateClientRequest> for ClientChanges {
 
     fn try_from(r: UpdateClientRequest) -> Result<Self, Self::Error> {
         Ok(Self {
-            name: r.name.as_deref().map(ClientName::new).transpose()?,
-            email: r.email.map(|e| e.as_deref().map(ClientEmail::new).transpose()).transpose()?,
-            logo: r.logo.map(|l| l.as_deref().map(LogoUrl::new).transpose()).transpose()?,
+            name: r.name.as_deref().map(client_name).transpose()?,
+            email: r.email.map(|e| e.as_deref().map(client_email).transpose()).transpose()?,
+            logo: r.logo.map(|l| l.as_deref().map(logo_url).transpose()).transpose()?,
             status: r.status.map(Into::into),
         })
     }
 }
 
-/// Filters and paging of the client list.
+fn client_name(raw: &str) -> Result<ClientName, ValidationError> {
+    at_most("name", raw, ClientName::MAX_CHARS)?;
+    ClientName::new(raw)
+}
+
+fn client_email(raw: &str) -> Result<ClientEmail, ValidationError> {
+    at_most("email", raw, 254)?;
+    ClientEmail::new(raw)
+}
+
+fn logo_url(raw: &str) -> Result<LogoUrl, ValidationError> {
+    at_most("logo", raw, 2048)?;
+    LogoUrl::new(raw)
+}
+
+/// Filters and paging of the client list. An empty value (`?cursor=`) is the same as none.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListClientsParams {
-    /// Only clients with this status: `active`, `inactive` or `archived`.
+    /// Only clients with this status.
+    #[param(inline, value_type = Option<ClientStatusWire>)]
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub status: Option<String>,
-    /// Only clients whose name starts with this (ignoring case).
+    /// Only clients whose name starts with this (ignoring case and surrounding spaces).
+    #[param(example = "Acme")]
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub search: Option<String>,
-    /// `nextCursor` of the previous page.
+    /// `nextCursor` of the previous page, unchanged.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub cursor: Option<String>,
-    /// Page size, 1–100 (default 20).
+    /// Page size.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 20)]
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub limit: Option<String>,
-}
-
-/// Parses a `{clientId}` path segment.
-///
-/// # Errors
-/// [`ValidationError`] on `clientId` when it is not 24 hexadecimal characters.
-pub fn parse_client_id(raw: &str) -> Result<ClientId, ValidationError> {
-    ClientId::parse(raw)
 }
 
 #[cfg(test)]
@@ -238,6 +262,44 @@ mod tests {
         let changes = ClientChanges::try_from(r).unwrap();
         assert_eq!(changes.email, Some(None));
         assert_eq!(changes.logo, None);
+    }
+
+    #[test]
+    fn logos_must_be_uris_as_documented() {
+        assert!(logo_url("https://cdn.acmecorp.com/logo%20v2.png?size=64#top").is_ok());
+        for bad in ["https://\u{e0}\u{a4}", "https://a.com/my logo.png", "https://a.com/%zz"] {
+            assert_eq!(logo_url(bad).unwrap_err().field(), "logo", "{bad:?}");
+        }
+        assert!(logo_url(&format!("https://a.com/{}", "x".repeat(2048))).is_err());
+    }
+
+    #[test]
+    fn text_fields_count_their_length_before_trimming() {
+        let padded = format!("  {}  ", "n".repeat(200));
+        assert_eq!(client_name(&padded).unwrap_err().field(), "name");
+        assert_eq!(client_name(&format!(" {} ", "n".repeat(198))).unwrap().as_str().len(), 198);
+        assert_eq!(client_name("   ").unwrap_err().field(), "name");
+    }
+
+    #[test]
+    fn a_change_cannot_null_the_name_or_status() {
+        for body in [r#"{"name":null}"#, r#"{"status":null}"#] {
+            assert!(serde_json::from_str::<UpdateClientRequest>(body).is_err(), "{body}");
+        }
+    }
+
+    fn list_params(query: &str) -> Result<ListClientsParams, String> {
+        let uri: axum::http::Uri = format!("/v1/clients?{query}").parse().unwrap();
+        axum::extract::Query::<ListClientsParams>::try_from_uri(&uri).map(|q| q.0).map_err(|e| e.body_text())
+    }
+
+    #[test]
+    fn empty_query_values_read_as_absent_but_unknown_names_are_refused() {
+        let params = list_params("status=&search=&cursor&limit=").unwrap();
+        assert_eq!((params.status, params.search, params.cursor, params.limit), (None, None, None, None));
+        let params = list_params("limit=%20&search=Ac").unwrap();
+        assert_eq!((params.limit.as_deref(), params.search.as_deref()), (Some(" "), Some("Ac")));
+        assert!(list_params("sort=").unwrap_err().contains("unknown field"));
     }
 
     #[test]

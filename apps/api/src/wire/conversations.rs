@@ -1,7 +1,7 @@
 //! Conversation and message bodies.
 
 use chrono::{DateTime, Utc};
-use domain::conversation::{Conversation, ConversationChanges, ConversationTitle, Message};
+use domain::conversation::{Conversation, ConversationChanges, ConversationTitle, Message, MessageContent};
 use domain::paging::{ConversationCursor, Page};
 use domain::services::chat::ChatExchange;
 use domain::services::conversations::ConversationDetail;
@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::wire::cursor;
-use crate::wire::double_option;
 use crate::wire::enums::{ConversationStatusInput, ConversationStatusWire, FeedbackWire, PlatformWire, RoleWire};
+use crate::wire::{at_most, double_option, empty_as_none, non_null};
 
 /// A conversation's header (never its messages).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -186,12 +186,13 @@ pub struct DeltaBody {
     pub text: String,
 }
 
-/// What to start a conversation with (the body may also be empty).
+/// What to start a conversation with (the body may also be empty, or `null`).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StartConversationRequest {
-    /// Optional title, 1–200 characters.
-    #[schema(example = "Q4 performance review")]
+    /// Optional title: 1–200 characters, not only spaces. Absent or `null`: the conversation is
+    /// named after its first question.
+    #[schema(example = "Q4 performance review", min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: Option<String>,
 }
 
@@ -201,19 +202,21 @@ impl StartConversationRequest {
     /// # Errors
     /// [`ValidationError`] on `title`.
     pub fn title(&self) -> Result<Option<ConversationTitle>, ValidationError> {
-        self.title.as_deref().map(ConversationTitle::new).transpose()
+        self.title.as_deref().map(conversation_title).transpose()
     }
 }
 
-/// A change to a conversation: absent fields stay, a `null` title clears it.
+/// A change to a conversation: absent fields stay, a `null` title clears it. At least one field.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateConversationRequest {
-    /// New title (1–200 characters), or `null` to clear it.
+    /// New title (1–200 characters, not only spaces), or `null` to clear it.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, example = "Q4 performance review", min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: Option<Option<String>>,
     /// New status: `active` or `archived`.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
     pub status: Option<ConversationStatusInput>,
 }
 
@@ -222,19 +225,40 @@ impl TryFrom<UpdateConversationRequest> for ConversationChanges {
 
     fn try_from(r: UpdateConversationRequest) -> Result<Self, Self::Error> {
         Ok(Self {
-            title: r.title.map(|t| t.as_deref().map(ConversationTitle::new).transpose()).transpose()?,
+            title: r.title.map(|t| t.as_deref().map(conversation_title).transpose()).transpose()?,
             status: r.status.map(Into::into),
         })
     }
+}
+
+fn conversation_title(raw: &str) -> Result<ConversationTitle, ValidationError> {
+    at_most("title", raw, ConversationTitle::MAX_CHARS)?;
+    ConversationTitle::new(raw)
 }
 
 /// A message to the analyst.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PostMessageRequest {
-    /// The question, 1–4,000 characters.
-    #[schema(example = "Which campaign had the best CTR last month?")]
+    /// The question: 1–4,000 characters, not only spaces (surrounding spaces are trimmed).
+    #[schema(
+        example = "Which campaign had the best CTR last month?",
+        min_length = 1,
+        max_length = 4000,
+        pattern = r"\S"
+    )]
     pub content: String,
+}
+
+impl PostMessageRequest {
+    /// The checked question.
+    ///
+    /// # Errors
+    /// [`ValidationError`] on `content`.
+    pub fn content(&self) -> Result<MessageContent, ValidationError> {
+        at_most("content", &self.content, MessageContent::MAX_CHARS)?;
+        MessageContent::new(&self.content)
+    }
 }
 
 /// A rating of an answer.
@@ -247,27 +271,37 @@ pub struct FeedbackRequest {
     pub rating: Option<Option<FeedbackWire>>,
 }
 
-/// Filters and paging of a conversation list.
+/// Filters and paging of a conversation list. An empty value (`?cursor=`) is the same as none.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListConversationsParams {
-    /// Only conversations with this status: `active` or `archived` (both when absent).
+    /// Only conversations with this status (both when absent).
+    #[param(inline, value_type = Option<ConversationStatusInput>)]
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub status: Option<String>,
-    /// `nextCursor` of the previous page.
+    /// `nextCursor` of the previous page, unchanged.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub cursor: Option<String>,
-    /// Page size, 1–100 (default 20).
+    /// Page size.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 20)]
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub limit: Option<String>,
 }
 
-/// Which messages of a conversation to return.
+/// Which messages of a conversation to return. An empty value (`?before=`) is the same as none.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct GetConversationParams {
     /// Only messages older than this one (its `messageId`); the newest when absent.
+    #[param(value_type = Option<uuid::Uuid>, example = "9b1d2c3e-4f5a-4b6c-8d7e-0f1a2b3c4d5e")]
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub before: Option<String>,
-    /// How many messages, 1–100 (default 50).
+    /// How many messages.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 50)]
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub limit: Option<String>,
 }
 

@@ -69,17 +69,18 @@ pub fn decode_conversation(raw: &str) -> Result<ConversationCursor, ValidationEr
     }
 }
 
-/// Parses `?limit=`: a whole number from 1 to 100; `default` when absent.
+/// Parses `?limit=`: a whole number from 1 to 100, in decimal digits only (as documented: no sign,
+/// no spaces); `default` when absent.
 ///
 /// # Errors
 /// [`ValidationError`] on `limit` otherwise.
 pub fn parse_limit(raw: Option<&str>, default: u32) -> Result<PageLimit, ValidationError> {
     let value = match raw {
         None => default,
-        Some(raw) => raw
-            .trim()
-            .parse::<u32>()
-            .map_err(|_| ValidationError::new("limit", "must be a whole number from 1 to 100"))?,
+        Some(raw) => Some(raw)
+            .filter(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|r| r.parse::<u32>().ok())
+            .ok_or_else(|| ValidationError::new("limit", "must be a whole number from 1 to 100"))?,
     };
     PageLimit::new(value)
 }
@@ -119,7 +120,7 @@ mod tests {
     fn limits_are_whole_numbers_from_1_to_100() {
         assert_eq!(parse_limit(None, 20).unwrap().get(), 20);
         assert_eq!(parse_limit(Some("100"), 20).unwrap().get(), 100);
-        for bad in ["0", "101", "-1", "ten", "1.5"] {
+        for bad in ["0", "101", "-1", "+5", " 5", "ten", "1.5", "99999999999"] {
             assert_eq!(parse_limit(Some(bad), 20).unwrap_err().field(), "limit", "{bad}");
         }
     }

@@ -5,6 +5,9 @@ use domain::user::{PreferenceChanges, QuickReply, UserChatbot};
 use domain::validation::ValidationError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{Array, ArrayBuilder, ObjectBuilder, Type};
+
+use crate::wire::{at_most, non_null};
 
 /// The user's chatbot stats and preferences.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -48,14 +51,38 @@ impl MeBody {
     }
 }
 
-/// A change to the preferences: absent fields stay.
+/// A change to the preferences: absent fields stay. At least one field.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdatePreferencesRequest {
-    /// The new list of quick replies (replaces the old one): at most 20, each 1–200 characters.
+    /// The new list of quick replies (replaces the old one): at most 20, each 1–200 characters, not
+    /// only spaces.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(schema_with = quick_replies_schema)]
     pub quick_replies: Option<Vec<String>>,
     /// Whether the user wants notifications.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
     pub notifications: Option<bool>,
+}
+
+/// `quickReplies`: at most 20 strings of 1–200 characters with a non-space (utoipa's attributes
+/// cannot constrain the items of a `Vec<String>`).
+fn quick_replies_schema() -> Array {
+    let item = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(QuickReply::MAX_CHARS))
+        .pattern(Some(r"\S"));
+    ArrayBuilder::new()
+        .items(item)
+        .max_items(Some(domain::user::Preferences::MAX_QUICK_REPLIES))
+        .description(Some(
+            "The new list of quick replies (replaces the old one): at most 20, each 1–200 characters, not only \
+             spaces.",
+        ))
+        .examples([serde_json::json!(["How did our ads do last week?", "Which campaign converts best?"])])
+        .build()
 }
 
 impl TryFrom<UpdatePreferencesRequest> for PreferenceChanges {
@@ -65,9 +92,14 @@ impl TryFrom<UpdatePreferencesRequest> for PreferenceChanges {
         Ok(Self {
             quick_replies: r
                 .quick_replies
-                .map(|list| list.iter().map(|q| QuickReply::new(q)).collect::<Result<Vec<_>, _>>())
+                .map(|list| list.iter().map(|q| quick_reply(q)).collect::<Result<Vec<_>, _>>())
                 .transpose()?,
             notifications: r.notifications,
         })
     }
+}
+
+fn quick_reply(raw: &str) -> Result<QuickReply, ValidationError> {
+    at_most("quickReplies", raw, QuickReply::MAX_CHARS)?;
+    QuickReply::new(raw)
 }
