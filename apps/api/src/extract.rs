@@ -14,7 +14,7 @@ use crate::error::ApiError;
 pub struct ApiJson<T>(pub T);
 
 /// A query string of type `T`. Its fields read an empty value (`?cursor=`) as absent with
-/// [`crate::wire::empty_as_none`]; `/openapi.json` says so with `allowEmptyValue`.
+/// `wire::empty_as_none`; `/openapi.json` says so with `allowEmptyValue`.
 #[derive(Debug, Clone, Copy, Default, FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct ApiQuery<T>(pub T);
