@@ -127,6 +127,17 @@ fn operations(doc: &Value) -> Vec<(String, &Value)> {
     all
 }
 
+/// Every parameter found `location` (`path`, `query`) of every operation, with its route.
+fn parameters<'a>(doc: &'a Value, location: &str) -> Vec<(String, &'a Value)> {
+    operations(doc)
+        .into_iter()
+        .flat_map(|(route, op)| {
+            op["parameters"].as_array().into_iter().flatten().map(move |p| (route.clone(), p)).collect::<Vec<_>>()
+        })
+        .filter(|(_, parameter)| parameter["in"] == location)
+        .collect()
+}
+
 /// The JSON schema of an operation's request body (its object branch when it may also be `null`).
 fn body_schema<'a>(doc: &'a Value, route: &str) -> &'a Value {
     let (method, path) = route.split_once(' ').unwrap();
@@ -143,37 +154,32 @@ async fn path_ids_are_documented_with_the_shape_the_server_accepts() {
     let app = spawn_app().await;
     let doc = document(&app).await;
     let mut seen = Vec::new();
-    for (route, op) in operations(&doc) {
-        for parameter in op["parameters"].as_array().into_iter().flatten() {
-            if parameter["in"] != "path" {
-                continue;
+    for (route, parameter) in parameters(&doc, "path") {
+        let name = parameter["name"].as_str().unwrap();
+        let schema = resolve(&doc, &parameter["schema"]);
+        assert_eq!(parameter["required"], true, "{route} {name}");
+        match name {
+            "clientId" => {
+                assert_eq!(schema["type"], "string", "{route}");
+                assert_eq!(schema["pattern"], "^[0-9a-fA-F]{24}$", "{route}");
+                let example = parameter["example"].as_str().unwrap();
+                assert!(example.len() == 24 && example.bytes().all(|b| b.is_ascii_hexdigit()), "{route}");
             }
-            let name = parameter["name"].as_str().unwrap();
-            let schema = resolve(&doc, &parameter["schema"]);
-            assert_eq!(parameter["required"], true, "{route} {name}");
-            match name {
-                "clientId" => {
-                    assert_eq!(schema["type"], "string", "{route}");
-                    assert_eq!(schema["pattern"], "^[0-9a-fA-F]{24}$", "{route}");
-                    let example = parameter["example"].as_str().unwrap();
-                    assert!(example.len() == 24 && example.bytes().all(|b| b.is_ascii_hexdigit()), "{route}");
-                }
-                "conversationId" | "messageId" => {
-                    assert_eq!(schema["type"], "string", "{route} {name}");
-                    assert_eq!(schema["format"], "uuid", "{route} {name}");
-                    assert!(uuid::Uuid::try_parse(parameter["example"].as_str().unwrap()).is_ok(), "{route}");
-                }
-                "platform" => {
-                    assert_eq!(
-                        schema["enum"],
-                        json!(["googleAnalytics", "googleAds", "metaAds", "linkedinAds"]),
-                        "{route}"
-                    );
-                }
-                other => panic!("{route}: undocumented kind of path parameter {other}"),
+            "conversationId" | "messageId" => {
+                assert_eq!(schema["type"], "string", "{route} {name}");
+                assert_eq!(schema["format"], "uuid", "{route} {name}");
+                assert!(uuid::Uuid::try_parse(parameter["example"].as_str().unwrap()).is_ok(), "{route}");
             }
-            seen.push(name.to_owned());
+            "platform" => {
+                assert_eq!(
+                    schema["enum"],
+                    json!(["googleAnalytics", "googleAds", "metaAds", "linkedinAds"]),
+                    "{route}"
+                );
+            }
+            other => panic!("{route}: undocumented kind of path parameter {other}"),
         }
+        seen.push(name.to_owned());
     }
     for name in ["clientId", "conversationId", "messageId", "platform"] {
         assert!(seen.iter().any(|s| s == name), "no route has {name}");
@@ -205,27 +211,22 @@ async fn query_parameters_are_documented_as_taking_an_empty_value_as_absent() {
     let app = spawn_app().await;
     let doc = document(&app).await;
     let mut limits = Vec::new();
-    for (route, op) in operations(&doc) {
-        for parameter in op["parameters"].as_array().into_iter().flatten() {
-            if parameter["in"] != "query" {
-                continue;
+    for (route, parameter) in parameters(&doc, "query") {
+        let name = parameter["name"].as_str().unwrap();
+        assert_eq!(parameter["allowEmptyValue"], true, "{route} {name}");
+        assert_ne!(parameter["required"], true, "{route} {name}");
+        let schema = resolve(&doc, &parameter["schema"]);
+        match name {
+            "limit" => {
+                assert_eq!(schema["type"], "integer", "{route}");
+                assert_eq!((&schema["minimum"], &schema["maximum"]), (&json!(1), &json!(100)), "{route}");
+                limits.push((route.clone(), schema["default"].clone()));
             }
-            let name = parameter["name"].as_str().unwrap();
-            assert_eq!(parameter["allowEmptyValue"], true, "{route} {name}");
-            assert_ne!(parameter["required"], true, "{route} {name}");
-            let schema = resolve(&doc, &parameter["schema"]);
-            match name {
-                "limit" => {
-                    assert_eq!(schema["type"], "integer", "{route}");
-                    assert_eq!((&schema["minimum"], &schema["maximum"]), (&json!(1), &json!(100)), "{route}");
-                    limits.push((route.clone(), schema["default"].clone()));
-                }
-                "status" => assert!(schema["enum"].as_array().unwrap().contains(&json!("active")), "{route}"),
-                "cursor" => assert_eq!(schema["pattern"], "^[A-Za-z0-9_-]+$", "{route}"),
-                "before" => assert_eq!(schema["format"], "uuid", "{route}"),
-                "search" => assert_eq!(schema["type"], "string", "{route}"),
-                other => panic!("{route}: undocumented query parameter {other}"),
-            }
+            "status" => assert!(schema["enum"].as_array().unwrap().contains(&json!("active")), "{route}"),
+            "cursor" => assert_eq!(schema["pattern"], "^[A-Za-z0-9_-]+$", "{route}"),
+            "before" => assert_eq!(schema["format"], "uuid", "{route}"),
+            "search" => assert_eq!(schema["type"], "string", "{route}"),
+            other => panic!("{route}: undocumented query parameter {other}"),
         }
     }
     limits.sort_by(|a, b| a.0.cmp(&b.0));
