@@ -57,23 +57,40 @@ async fn the_document_lists_every_route_of_the_api_and_no_other() {
     assert_eq!(documented(&doc), expected);
 }
 
+/// Ids of a real client, conversation and answer, to fill in path templates.
+struct RealIds {
+    client: String,
+    conversation: String,
+    answer: String,
+}
+
+impl RealIds {
+    /// Creates a client, a conversation about it and an exchange in it.
+    async fn of(app: &TestApp) -> Self {
+        let client = app.create_client("Acme").await["id"].as_str().unwrap().to_owned();
+        let conversation = app.start_conversation(&client).await["conversationId"].as_str().unwrap().to_owned();
+        let answer = app.ask(&conversation, "hello").await["answer"]["messageId"].as_str().unwrap().to_owned();
+        Self { client, conversation, answer }
+    }
+
+    /// `template` with every path parameter replaced by a real value.
+    fn fill(&self, template: &str) -> String {
+        template
+            .replace("{clientId}", &self.client)
+            .replace("{conversationId}", &self.conversation)
+            .replace("{messageId}", &self.answer)
+            .replace("{platform}", "linkedinAds")
+    }
+}
+
 #[tokio::test]
 async fn every_documented_route_is_served() {
     let app = spawn_app().await;
-    let client = app.create_client("Acme").await;
-    let client_id = client["id"].as_str().unwrap();
-    let conversation = app.start_conversation(client_id).await;
-    let conversation_id = conversation["conversationId"].as_str().unwrap();
-    let exchange = app.ask(conversation_id, "hello").await;
-    let message_id = exchange["answer"]["messageId"].as_str().unwrap();
+    let ids = RealIds::of(&app).await;
 
     let doc: Value = app.anonymous(Method::GET, "/openapi.json").send().await.unwrap().json().await.unwrap();
     for (method, template) in documented(&doc) {
-        let path = template
-            .replace("{clientId}", client_id)
-            .replace("{conversationId}", conversation_id)
-            .replace("{messageId}", message_id)
-            .replace("{platform}", "linkedinAds");
+        let path = ids.fill(&template);
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         let mut request = app.request(method.clone(), &path);
         if [Method::POST, Method::PATCH, Method::PUT].contains(&method) {
@@ -396,12 +413,7 @@ async fn a_conversation_starts_from_an_empty_or_null_body() {
 #[tokio::test]
 async fn every_route_with_a_body_documents_413_and_415_and_answers_415_to_a_body_that_is_not_json() {
     let app = spawn_app().await;
-    let client = app.create_client("Acme").await;
-    let client_id = client["id"].as_str().unwrap();
-    let conversation = app.start_conversation(client_id).await;
-    let conversation_id = conversation["conversationId"].as_str().unwrap();
-    let exchange = app.ask(conversation_id, "hello").await;
-    let message_id = exchange["answer"]["messageId"].as_str().unwrap();
+    let ids = RealIds::of(&app).await;
     let doc = document(&app).await;
     let mut with_body = 0;
     for (route, op) in operations(&doc) {
@@ -414,10 +426,7 @@ async fn every_route_with_a_body_documents_413_and_415_and_answers_415_to_a_body
             assert!(response["content"]["application/problem+json"].is_object(), "{route} documents {status}");
         }
         let (method, template) = route.split_once(' ').unwrap();
-        let path = template
-            .replace("{clientId}", client_id)
-            .replace("{conversationId}", conversation_id)
-            .replace("{messageId}", message_id);
+        let path = ids.fill(template);
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         let response = app.request(method, &path).header("content-type", "text/plain").body("{}").send().await.unwrap();
         let body = problem(response, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
