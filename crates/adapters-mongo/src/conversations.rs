@@ -527,10 +527,12 @@ impl ConversationStore for MongoConversationStore {
 
     #[tracing::instrument(level = "debug", skip(self), fields(user_id = %user, conversation_id = %id))]
     async fn release_answer(&self, user: UserId, id: ConversationId) -> Result<(), StoreError> {
-        let mut filter = visible(user, id);
-        filter.insert("answersPending", doc! { "$gt": 0_i64 });
+        // Where an answer could take a reservation, one is given back instead.
         self.collection
-            .update_one(filter, doc! { "$inc": { "answersPending": -1_i64 } })
+            .update_one(
+                append_filter(user, id, MessageSlot::Answer, true),
+                doc! { "$inc": { "answersPending": -1_i64 } },
+            )
             .await
             .map_err(|e| store_error(e, "releasing a reserved answer"))?;
         Ok(())

@@ -36,6 +36,9 @@ impl ClientName {
 pub struct ClientEmail(String);
 
 impl ClientEmail {
+    /// Longest address accepted (RFC 5321's limit for a forward path).
+    pub const MAX_CHARS: usize = 254;
+
     /// Trims and checks an address (RFC 5322 syntax, at most 254 characters).
     ///
     /// # Errors
@@ -44,8 +47,8 @@ impl ClientEmail {
         let trimmed = raw.trim();
         let parsed = email_address::EmailAddress::from_str(trimmed)
             .map_err(|_| ValidationError::new("email", "must be an e-mail address such as client@example.com"))?;
-        if trimmed.len() > 254 {
-            return Err(ValidationError::new("email", "must be at most 254 characters"));
+        if trimmed.len() > Self::MAX_CHARS {
+            return Err(ValidationError::new("email", format!("must be at most {} characters", Self::MAX_CHARS)));
         }
         Ok(Self(parsed.as_str().to_owned()))
     }
@@ -61,6 +64,9 @@ impl ClientEmail {
 pub struct LogoUrl(String);
 
 impl LogoUrl {
+    /// Longest URL accepted.
+    pub const MAX_CHARS: usize = 2048;
+
     /// Trims and checks a URL: a URI as RFC 3986 defines it (ASCII only, special characters
     /// percent-encoded), scheme `https`, with a host.
     ///
@@ -68,8 +74,8 @@ impl LogoUrl {
     /// [`ValidationError`] on `logo` when it is not such a URL.
     pub fn new(raw: &str) -> Result<Self, ValidationError> {
         let trimmed = raw.trim();
-        if trimmed.len() > 2048 {
-            return Err(ValidationError::new("logo", "must be at most 2048 characters"));
+        if trimmed.len() > Self::MAX_CHARS {
+            return Err(ValidationError::new("logo", format!("must be at most {} characters", Self::MAX_CHARS)));
         }
         let uri = fluent_uri::Uri::parse(trimmed).map_err(|_| {
             ValidationError::new(

@@ -212,12 +212,12 @@ fn client_name(raw: &str) -> Result<ClientName, ValidationError> {
 }
 
 fn client_email(raw: &str) -> Result<ClientEmail, ValidationError> {
-    at_most("email", raw, 254)?;
+    at_most("email", raw, ClientEmail::MAX_CHARS)?;
     ClientEmail::new(raw)
 }
 
 fn logo_url(raw: &str) -> Result<LogoUrl, ValidationError> {
-    at_most("logo", raw, 2048)?;
+    at_most("logo", raw, LogoUrl::MAX_CHARS)?;
     LogoUrl::new(raw)
 }
 
