@@ -1,10 +1,20 @@
 //! Chatting: streaming, the rate limit, the message cap, model failures and feedback.
 
-use domain::ports::ChatModelError;
+use std::sync::Arc;
+use std::time::Duration;
+
+use api::Ports;
+use domain::ids::ConversationId;
+use domain::ports::{ChatModelError, Stores};
+use futures::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use tokio::sync::Notify;
 
-use crate::helpers::{TestApp, failing_model, ok_json, problem, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Gate, GatedModel, GatedUsers, TestApp, WatchedConversations, failing_model, ok_json, problem, spawn_app,
+    spawn_app_with,
+};
 
 /// A client and an empty conversation about it; the conversation's id.
 async fn conversation(app: &TestApp) -> String {
@@ -21,13 +31,24 @@ async fn a_streamed_answer_sends_deltas_then_the_stored_exchange() {
     assert_eq!(streamed.status, StatusCode::OK);
     assert!(streamed.headers["content-type"].to_str().unwrap().starts_with("text/event-stream"));
 
-    let (last, deltas) = streamed.events.split_last().expect("at least one event");
-    assert!(!deltas.is_empty(), "the answer arrives in pieces");
+    let (last, events) = streamed.events.split_last().expect("at least one event");
+    let first_delta = events.iter().position(|(name, _)| name == "delta").expect("the answer arrives in pieces");
+    let (tools, deltas) = events.split_at(first_delta);
+    assert!(!tools.is_empty() && tools.iter().all(|(name, _)| name == "tool"), "tools come first: {tools:?}");
     assert!(deltas.iter().all(|(name, _)| name == "delta"), "{deltas:?}");
     let text: String = deltas.iter().map(|(_, d)| d["text"].as_str().unwrap()).collect();
     let (name, done) = last;
     assert_eq!(name, "done");
     assert_eq!(done["answer"]["content"].as_str().unwrap(), text, "deltas concatenate to the stored answer");
+    // Each tool event names the tool and its absolute dates, as the stored working does.
+    let working = &done["answer"]["metadata"]["working"];
+    assert_eq!(working["tools"].as_array().unwrap().len(), tools.len());
+    for ((_, event), trace) in tools.iter().zip(working["tools"].as_array().unwrap()) {
+        assert_eq!(event["name"], trace["name"]);
+        assert_eq!(event["ranges"], trace["ranges"]);
+        let start = event["ranges"][0]["start"].as_str().unwrap();
+        assert!(start.parse::<chrono::NaiveDate>().is_ok(), "{event}");
+    }
     assert_eq!(done["question"]["content"], "Which campaign had the best CTR?");
     assert_eq!(done["conversation"]["messageCount"], 2);
 
@@ -137,6 +158,7 @@ async fn a_model_failure_mid_stream_ends_with_an_error_event() {
     assert_eq!(body["instance"], format!("/v1/conversations/{id}/messages"));
     assert_eq!(body["requestId"].as_str(), streamed.headers["x-request-id"].to_str().ok());
     assert!(!streamed.events.iter().any(|(name, _)| name == "done"));
+    assert_eq!(streamed.events[0].0, "delta", "the model failed after a delta had reached the client");
 
     let detail = app.get_json(&format!("/v1/conversations/{id}")).await;
     assert_eq!(detail["conversation"]["messageCount"], 1, "the question only");
@@ -169,4 +191,73 @@ async fn feedback_rates_answers_and_can_be_cleared() {
 
     let detail = app.get_json(&format!("/v1/conversations/{id}")).await;
     assert_eq!(detail["messages"][1]["metadata"]["feedbackRating"], Value::Null);
+}
+
+/// The ports of a server whose conversation store tells `settled` when an answer is stored or its
+/// place given back.
+fn watched(ports: Ports, settled: &Arc<Notify>) -> Ports {
+    let conversations = Arc::new(WatchedConversations::new(ports.stores.conversations.clone(), settled.clone()));
+    Ports { stores: Stores { conversations, ..ports.stores.clone() }, ..ports }
+}
+
+/// How many answers the stored conversation is still waiting for.
+async fn answers_pending(app: &TestApp, id: &str) -> u32 {
+    let id = ConversationId::parse(id).unwrap();
+    app.ports.stores.conversations.get(app.user, id).await.unwrap().unwrap().answers_pending
+}
+
+#[tokio::test]
+async fn an_answer_is_finished_and_stored_when_the_client_hangs_up_mid_stream() {
+    let (gate, settled) = (Gate::default(), Arc::new(Notify::new()));
+    let model = gate.clone();
+    let watch = settled.clone();
+    let app =
+        spawn_app_with(|_| {}, move |ports| Ports { model: Arc::new(GatedModel(model)), ..watched(ports, &watch) })
+            .await;
+    let id = conversation(&app).await;
+    let response = app
+        .request(Method::POST, &format!("/v1/conversations/{id}/messages"))
+        .header("accept", "text/event-stream")
+        .json(&json!({ "content": "Anything new?" }))
+        .send()
+        .await
+        .unwrap();
+    let mut body = response.bytes_stream();
+    let first = body.next().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("Looking at the figures"), "the answer had started");
+    drop(body);
+
+    gate.open();
+    tokio::time::timeout(Duration::from_secs(10), settled.notified()).await.expect("the answer is stored");
+    let detail = app.get_json(&format!("/v1/conversations/{id}")).await;
+    assert_eq!(detail["conversation"]["messageCount"], 2);
+    assert_eq!(detail["messages"][1]["content"], "Looking at the figures… nothing to report.");
+    assert_eq!(answers_pending(&app, &id).await, 0);
+}
+
+#[tokio::test]
+async fn a_request_that_times_out_after_storing_its_question_still_gets_its_answer() {
+    let (gate, settled) = (Gate::default(), Arc::new(Notify::new()));
+    let users = gate.clone();
+    let watch = settled.clone();
+    let app = spawn_app_with(
+        |config| config.request_timeout_secs = 1,
+        move |ports| {
+            let ports = watched(ports, &watch);
+            let users = Arc::new(GatedUsers::new(ports.stores.users.clone(), users));
+            Ports { stores: Stores { users, ..ports.stores.clone() }, ..ports }
+        },
+    )
+    .await;
+    let id = conversation(&app).await;
+    // The question is stored, then counting it in the user's stats hangs past the request's timeout.
+    let response = app.post_message(&id, "How are we doing?").await;
+    problem(response, StatusCode::GATEWAY_TIMEOUT).await;
+    assert_eq!(answers_pending(&app, &id).await, 1, "the question's place is reserved");
+
+    gate.open();
+    tokio::time::timeout(Duration::from_secs(10), settled.notified()).await.expect("the answer is stored");
+    let detail = app.get_json(&format!("/v1/conversations/{id}")).await;
+    assert_eq!(detail["conversation"]["messageCount"], 2, "{detail}");
+    assert_eq!(answers_pending(&app, &id).await, 0);
 }

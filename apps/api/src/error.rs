@@ -352,12 +352,14 @@ impl From<ChatError> for ApiError {
                 error.retry_after = Some(retry_after);
                 error
             }
-            ChatError::ConversationFull { cap } => Self::conflict(
+            ChatError::ConversationFull { limits } => Self::conflict(
                 "conversation-full",
                 "conversation full",
                 format!(
-                    "the conversation reached its limit of {cap} messages; your message was not stored, \
-                     start a new conversation to go on"
+                    "the conversation reached its limit ({} messages or {} MB of text); your message was not \
+                     stored, start a new conversation to go on",
+                    limits.message_cap,
+                    limits.byte_budget / (1024 * 1024)
                 ),
             ),
             ChatError::Model(e) => e.into(),
@@ -500,7 +502,10 @@ mod tests {
             (ChatError::NotFound, StatusCode::NOT_FOUND),
             (ChatError::ClientArchived, StatusCode::CONFLICT),
             (ChatError::RateLimited { retry_after: Duration::from_secs(7) }, StatusCode::TOO_MANY_REQUESTS),
-            (ChatError::ConversationFull { cap: 4 }, StatusCode::CONFLICT),
+            (
+                ChatError::ConversationFull { limits: domain::conversation::ConversationLimits::default() },
+                StatusCode::CONFLICT,
+            ),
             (ChatModelError::Timeout.into(), StatusCode::GATEWAY_TIMEOUT),
             (ChatModelError::Unavailable("down".into()).into(), StatusCode::BAD_GATEWAY),
             (ChatModelError::InvalidResponse("junk".into()).into(), StatusCode::BAD_GATEWAY),

@@ -10,6 +10,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr, Schema};
 
 use crate::error::{PROBLEM_JSON, Problem};
+use crate::wire::conversations::DeltaBody;
+use crate::wire::working::ToolEventBody;
 
 /// The document's frame.
 #[derive(OpenApi)]
@@ -21,7 +23,7 @@ use crate::error::{PROBLEM_JSON, Problem};
             `sub` = the user's 24-hex id)."
     ),
     modifiers(&BearerAuth),
-    components(schemas(Problem)),
+    components(schemas(Problem, ToolEventBody, DeltaBody)),
     tags(
         (name = "health", description = "Liveness, readiness and this document"),
         (name = "me", description = "The caller's chatbot stats and preferences"),

@@ -12,15 +12,18 @@ use adapters_memory::MemoryStores;
 use adapters_mongo::{MigrationReport, MongoConfig, MongoError, MongoStores};
 use adapters_system::{RandomIds, SystemClock};
 use async_trait::async_trait;
+use domain::conversation::ConversationLimits;
 use domain::ports::{ChatModel, Clock, IdGenerator, StoreError, Stores, TokenCipher};
 use domain::services::chat::{ChatPorts, ChatService, ChatSettings};
 use domain::services::client_data::ClientDataService;
 use domain::services::clients::ClientService;
 use domain::services::conversations::ConversationService;
+use domain::services::figures::FiguresService;
 use domain::services::platforms::PlatformService;
 use domain::services::rate_limit::{RateLimitPolicy, RateLimiter};
 use domain::services::retention::RetentionService;
 use domain::services::users::UserService;
+use domain::tools::AnalystTools;
 
 use crate::config::Config;
 use crate::startup::StartupError;
@@ -206,8 +209,10 @@ pub struct Services {
     pub users: UserService,
     /// Platform connections.
     pub platforms: PlatformService,
-    /// The figures the analyst sees.
+    /// The latest figures of a client.
     pub data: ClientDataService,
+    /// Recording what a sync brought.
+    pub figures: FiguresService,
     /// The daily clean-up.
     pub retention: RetentionService,
 }
@@ -226,13 +231,16 @@ impl Services {
                 conversations: s.conversations.clone(),
                 clients: s.clients.clone(),
                 users: s.users.clone(),
-                data: data.clone(),
+                tools: AnalystTools::new(s.daily.clone(), s.snapshots.clone(), s.demo.clone()),
                 limiter,
                 model: ports.model.clone(),
                 ids: ports.ids.clone(),
                 clock: ports.clock.clone(),
             },
-            ChatSettings { message_cap: config.message_cap, ..ChatSettings::default() },
+            ChatSettings {
+                limits: ConversationLimits { message_cap: config.message_cap, ..ConversationLimits::default() },
+                ..ChatSettings::default()
+            },
         );
         Self {
             clients: ClientService::new(s.clients.clone(), ports.ids.clone(), ports.clock.clone()),
@@ -247,6 +255,7 @@ impl Services {
             users: UserService::new(s.users.clone()),
             platforms: PlatformService::new(s.clients.clone(), ports.cipher.clone(), ports.clock.clone()),
             data,
+            figures: FiguresService::new(s.clients.clone(), s.daily.clone(), s.snapshots.clone()),
             retention: RetentionService::new(
                 s.retention.clone(),
                 s.job_lock.clone(),

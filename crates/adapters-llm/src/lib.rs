@@ -1,11 +1,13 @@
 //! Chat models behind the domain's [`domain::ports::ChatModel`] port.
 //!
 //! - [`offline`]: [`OfflineAnalyst`], a deterministic analyst that needs no API key, so the service
-//!   runs end to end on a laptop and in tests. It follows the same protocol as a real model: it first
-//!   asks for the client's data through the `get_client_data` tool, then answers from the tool's
-//!   result, streaming the answer and reporting estimated token usage.
-//! - An OpenAI-compatible Chat Completions client will live beside it in an `openai` module (wire
-//!   types, SSE streaming, tool calls, error mapping); it is not written yet.
+//!   runs end to end on a laptop and in tests. It follows the same protocol as a real model: it reads
+//!   the question, resolves the period words it understands ("last month", "in October", "vs the
+//!   month before", "year over year") into calls of the domain's analyst tools, then answers from
+//!   their typed results with the absolute dates they cover, streaming the answer and reporting
+//!   estimated token usage. It says plainly what it cannot answer.
+//! - An OpenAI-compatible Chat Completions client will live beside it in an `openai` module; it is
+//!   not written yet.
 
 pub mod offline;
 

@@ -160,14 +160,18 @@ impl ConversationStore for MemoryConversationStore {
             return Ok(AppendOutcome::NotFound);
         };
         let header = &mut stored.header;
+        let bytes = message.message.stored_bytes();
         match message.slot {
-            MessageSlot::Question { cap } if !header.has_room_for_a_question(cap) => return Ok(AppendOutcome::Full),
+            MessageSlot::Question { limits } if !header.has_room_for_a_question(limits, bytes) => {
+                return Ok(AppendOutcome::Full);
+            }
             MessageSlot::Question { .. } => header.answers_pending += 1,
             MessageSlot::Answer => header.answers_pending = header.answers_pending.saturating_sub(1),
         }
         let timestamp = message.message.timestamp;
         stored.messages.push(message.message.clone());
         header.message_count += 1;
+        header.message_bytes = header.message_bytes.saturating_add(bytes);
         header.last_message_at = timestamp;
         header.updated_at = timestamp;
         header.metadata.total_tokens_used = header.metadata.total_tokens_used.saturating_add(message.tokens_used);

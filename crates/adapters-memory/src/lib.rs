@@ -9,6 +9,7 @@
 
 mod clients;
 mod conversations;
+mod daily;
 mod demo;
 mod job_lock;
 mod rate_limits;
@@ -22,6 +23,7 @@ use domain::ports::{StoreError, Stores};
 
 pub use crate::clients::MemoryClientStore;
 pub use crate::conversations::MemoryConversationStore;
+pub use crate::daily::MemoryDailyStore;
 pub use crate::demo::MemoryDemoDataStore;
 pub use crate::job_lock::MemoryJobLock;
 pub use crate::rate_limits::MemoryRateLimitStore;
@@ -44,6 +46,8 @@ pub struct MemoryStores {
     pub demo: Arc<MemoryDemoDataStore>,
     /// Dated snapshots of clients' figures.
     pub snapshots: Arc<MemorySnapshotStore>,
+    /// Clients' daily figures.
+    pub daily: Arc<MemoryDailyStore>,
     /// Rate-limit counters.
     pub rate_limits: Arc<MemoryRateLimitStore>,
     /// Job leases.
@@ -65,6 +69,7 @@ impl MemoryStores {
             users: self.users.clone(),
             demo: self.demo.clone(),
             snapshots: self.snapshots.clone(),
+            daily: self.daily.clone(),
             rate_limits: self.rate_limits.clone(),
             job_lock: self.job_lock.clone(),
         }

@@ -8,15 +8,16 @@ use adapters_memory::MemoryStores;
 use adapters_system::RandomIds;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use domain::client::{ClientName, NewClient};
-use domain::conversation::{ConversationChanges, ConversationStatus, MessageContent, Role};
+use domain::conversation::{ConversationChanges, ConversationLimits, ConversationStatus, MessageContent, Role};
+use domain::dates::ClientTimeZone;
 use domain::ids::{ConversationId, UserId};
 use domain::ports::{Clock, DemoDataStore, IdGenerator};
 use domain::services::chat::{ChatError, ChatPorts, ChatService, ChatSettings};
-use domain::services::client_data::ClientDataService;
 use domain::services::clients::ClientService;
 use domain::services::conversations::{ConversationError, ConversationService};
 use domain::services::rate_limit::{RateLimitPolicy, RateLimiter};
 use domain::services::retention::{RetentionOutcome, RetentionService};
+use domain::tools::AnalystTools;
 
 /// A clock that stands still until a test moves it.
 struct TestClock(Mutex<DateTime<Utc>>);
@@ -53,7 +54,7 @@ async fn world(settings: ChatSettings, policy: RateLimitPolicy) -> World {
             conversations: stores.conversations.clone(),
             clients: stores.clients.clone(),
             users: stores.users.clone(),
-            data: ClientDataService::new(stores.clients.clone(), stores.demo.clone()),
+            tools: AnalystTools::new(stores.daily.clone(), stores.snapshots.clone(), stores.demo.clone()),
             limiter: RateLimiter::new(stores.rate_limits.clone(), policy),
             model: Arc::new(OfflineAnalyst::new()),
             ids: ids.clone(),
@@ -79,7 +80,12 @@ async fn world(settings: ChatSettings, policy: RateLimitPolicy) -> World {
 
 impl World {
     async fn new_conversation(&self) -> ConversationId {
-        let new = NewClient { name: ClientName::new("Acme Corp").unwrap(), email: None, logo: None };
+        let new = NewClient {
+            name: ClientName::new("Acme Corp").unwrap(),
+            email: None,
+            logo: None,
+            time_zone: ClientTimeZone::UTC,
+        };
         let client = self.clients.create(self.user, new).await.unwrap();
         self.conversations.start(self.user, client.id, None).await.unwrap().id
     }
@@ -99,10 +105,7 @@ async fn the_offline_analyst_answers_from_demo_data_through_the_tool_loop() {
     let w = world(ChatSettings::default(), RateLimitPolicy::default()).await;
     let id = w.new_conversation().await;
     let answer = w.ask(id, "What is the bounce rate?").await.unwrap();
-    assert!(
-        answer.contains("Bounce rate (Google Analytics 4): 45%"),
-        "the demo sample's bounce rate is 0.45: {answer}"
-    );
+    assert!(answer.contains("Google Analytics 4 bounce rate: 45%"), "the demo sample's bounce rate is 0.45: {answer}");
     assert!(answer.contains("demo"), "{answer}");
 
     let detail = w.conversations.get(w.user, id, None, 10).await.unwrap();
@@ -111,17 +114,21 @@ async fn the_offline_analyst_answers_from_demo_data_through_the_tool_loop() {
     let meta = &detail.messages.messages[1].metadata;
     assert_eq!(meta.model.as_deref(), Some(adapters_llm::MODEL_NAME));
     assert!(meta.demo_data);
+    assert!(meta.working.as_ref().is_some_and(|w| w.demo && !w.tools.is_empty()), "{:?}", meta.working);
     assert_eq!(detail.conversation.metadata.total_tokens_used, meta.tokens_used.unwrap());
+    let stored: u64 = detail.messages.messages.iter().map(domain::conversation::Message::stored_bytes).sum();
+    assert_eq!(detail.conversation.message_bytes, stored);
 }
 
 #[tokio::test]
 async fn a_full_conversation_refuses_the_next_question_and_keeps_every_message() {
-    let w = world(ChatSettings { message_cap: 4, ..ChatSettings::default() }, RateLimitPolicy::default()).await;
+    let limits = ConversationLimits { message_cap: 4, ..ConversationLimits::default() };
+    let w = world(ChatSettings { limits, ..ChatSettings::default() }, RateLimitPolicy::default()).await;
     let id = w.new_conversation().await;
     w.ask(id, "spend?").await.unwrap();
     w.ask(id, "clicks?").await.unwrap();
     let err = w.ask(id, "impressions?").await.unwrap_err();
-    assert!(matches!(err, ChatError::ConversationFull { cap: 4 }), "{err:?}");
+    assert!(matches!(err, ChatError::ConversationFull { limits: full } if full == limits), "{err:?}");
     let detail = w.conversations.get(w.user, id, None, 10).await.unwrap();
     assert_eq!(detail.conversation.message_count, 4);
     assert_eq!(detail.messages.messages.len(), 4);

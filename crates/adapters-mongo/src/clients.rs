@@ -8,6 +8,7 @@ use bson::{Bson, Document, doc};
 use chrono::{DateTime, Utc};
 use domain::cipher::SealedToken;
 use domain::client::{Client, ClientChanges, ClientEmail, ClientName, ClientStatus, LogoUrl};
+use domain::dates::ClientTimeZone;
 use domain::ids::{ClientId, UserId};
 use domain::paging::{ClientCursor, ClientQuery, Page};
 use domain::platform::{
@@ -28,7 +29,7 @@ use crate::figures::{
 /// Name of the collection.
 pub(crate) const COLLECTION: &str = "clients";
 
-/// A client document, field for field as in the customer's schema.
+/// A client document, field for field as in the customer's schema, plus `timeZone`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ClientDoc {
@@ -40,6 +41,11 @@ pub(crate) struct ClientDoc {
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<String>,
+    /// The client's IANA time zone (`Europe/Berlin`), beyond the customer's schema. Always written,
+    /// `UTC` included, so that a document says which zone its dates are reckoned in; a document
+    /// written before the field existed has none, which reads as UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
     #[serde(default)]
     pub platforms: PlatformsDoc,
     pub status: String,
@@ -327,6 +333,7 @@ impl ClientDoc {
             name: client.name.as_str().to_owned(),
             email: client.email.as_ref().map(|e| e.as_str().to_owned()),
             logo: client.logo.as_ref().map(|l| l.as_str().to_owned()),
+            time_zone: Some(client.time_zone.name().to_owned()),
             platforms: PlatformsDoc::from_domain(&client.platforms)?,
             status: client.status.key().to_owned(),
             created_at: bson_date(client.created_at),
@@ -344,6 +351,13 @@ impl ClientDoc {
             name: ClientName::new(&self.name).map_err(field)?,
             email: self.email.as_deref().map(ClientEmail::new).transpose().map_err(field)?,
             logo: self.logo.as_deref().map(LogoUrl::new).transpose().map_err(field)?,
+            time_zone: self
+                .time_zone
+                .as_deref()
+                .map(ClientTimeZone::parse)
+                .transpose()
+                .map_err(field)?
+                .unwrap_or_default(),
             platforms: self.platforms.into_domain(&what)?,
             status: self.status.parse::<ClientStatus>().map_err(field)?,
             created_at: chrono_date(self.created_at),
@@ -518,6 +532,9 @@ pub(crate) fn client_update(changes: ClientChanges, now: DateTime<Utc>) -> Docum
         }
         None => {}
     }
+    if let Some(time_zone) = changes.time_zone {
+        set.insert("timeZone", time_zone.name());
+    }
     if let Some(status) = changes.status {
         set.insert("status", status.key());
     }
@@ -590,6 +607,7 @@ mod tests {
             name: ClientName::new("Acme Corp").unwrap(),
             email: Some(ClientEmail::new("client@acmecorp.com").unwrap()),
             logo: None,
+            time_zone: ClientTimeZone::parse("Europe/Berlin").unwrap(),
             platforms: BTreeMap::from([(Platform::GoogleAnalytics, analytics), (Platform::MetaAds, meta)]),
             status: ClientStatus::Active,
             created_at: at(1),
@@ -605,6 +623,7 @@ mod tests {
             "userId": user_oid(user),
             "name": "Acme Corp",
             "email": "client@acmecorp.com",
+            "timeZone": "Europe/Berlin",
             "platforms": {
                 "googleAnalytics": {
                     "connected": true,
@@ -689,6 +708,20 @@ mod tests {
     }
 
     #[test]
+    fn a_client_without_a_time_zone_is_in_utc_and_an_unknown_zone_is_corrupt() {
+        let mut document = bson::to_document(&ClientDoc::from_domain(&client()).unwrap()).unwrap();
+        document.remove("timeZone");
+        assert_eq!(MongoClientStore::read(document.clone()).unwrap().time_zone, ClientTimeZone::UTC);
+        let utc = Client { time_zone: ClientTimeZone::UTC, ..client() };
+        let written = bson::to_document(&ClientDoc::from_domain(&utc).unwrap()).unwrap();
+        assert_eq!(written.get_str("timeZone").unwrap(), "UTC", "UTC is written too");
+        document.insert("timeZone", "Mars/Olympus_Mons");
+        let err = MongoClientStore::read(document).unwrap_err();
+        assert!(err.to_string().contains("client 64b7f0c2a1b2c3d4e5f60719"), "{err}");
+        assert!(err.to_string().contains("IANA"), "{err}");
+    }
+
+    #[test]
     fn a_corrupt_client_document_is_an_error_naming_the_client() {
         let (user, id) = ids();
         let document = doc! {
@@ -707,12 +740,18 @@ mod tests {
             name: Some(ClientName::new("Acme Renamed").unwrap()),
             email: Some(None),
             logo: None,
+            time_zone: Some(ClientTimeZone::parse("America/New_York").unwrap()),
             status: Some(ClientStatus::Archived),
         };
         assert_eq!(
             client_update(changes, at(5)),
             doc! {
-                "$set": { "name": "Acme Renamed", "status": "archived", "updatedAt": bson_date(at(5)) },
+                "$set": {
+                    "name": "Acme Renamed",
+                    "timeZone": "America/New_York",
+                    "status": "archived",
+                    "updatedAt": bson_date(at(5)),
+                },
                 "$unset": { "email": "" },
             }
         );

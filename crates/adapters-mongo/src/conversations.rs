@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use bson::{Bson, Document, doc};
 use chrono::{DateTime, Utc};
 use domain::conversation::{
-    Conversation, ConversationChanges, ConversationMetadata, ConversationStatus, ConversationTitle, Feedback, Message,
-    MessageMetadata, MessagePage, Role,
+    Conversation, ConversationChanges, ConversationLimits, ConversationMetadata, ConversationStatus, ConversationTitle,
+    Feedback, Message, MessageMetadata, MessagePage, Role,
 };
 use domain::ids::{ClientId, ConversationId, MessageId, UserId};
 use domain::paging::{ConversationCursor, ConversationQuery, Page};
@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::convert::{Count, bson_date, chrono_date, client_oid, decode, encode, encode_document, user_oid};
 use crate::error::{corrupt, store_error};
 use crate::figures::parse_platform;
+use crate::working::WorkingDoc;
 
 /// Name of the collection.
 pub(crate) const COLLECTION: &str = "conversations";
@@ -31,7 +32,8 @@ pub(crate) const COLLECTION: &str = "conversations";
 const DELETED: &str = "deleted";
 
 /// A conversation document, field for field as in the customer's schema plus `deletedAt`
-/// (decision 3). `_id` is left to the server: conversations are addressed by `conversationId`.
+/// (decision 3), `answersPending` and `messageBytes` (decision 6). `_id` is left to the server:
+/// conversations are addressed by `conversationId`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ConversationDoc {
@@ -51,6 +53,11 @@ pub(crate) struct ConversationDoc {
     /// customer's schema, and absent while none is.
     #[serde(default, skip_serializing_if = "Count::is_zero")]
     pub answers_pending: Count,
+    /// The stored size of the messages by `Message::stored_bytes`, counted against the byte budget
+    /// (decision 6); beyond the customer's schema, absent while zero and in documents written before
+    /// it existed (which read as zero).
+    #[serde(default, skip_serializing_if = "Count::is_zero")]
+    pub message_bytes: Count,
     pub status: String,
     #[serde(default)]
     pub metadata: ConversationMetadataDoc,
@@ -98,6 +105,9 @@ pub(crate) struct MessageMetadataDoc {
     pub platforms: Vec<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub demo_data: bool,
+    /// How an answer was reached (`crate::working`); beyond the customer's schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working: Option<WorkingDoc>,
 }
 
 impl ConversationDoc {
@@ -114,6 +124,7 @@ impl ConversationDoc {
             last_message_at: bson_date(conversation.last_message_at),
             message_count: Count(u64::from(conversation.message_count)),
             answers_pending: Count(u64::from(conversation.answers_pending)),
+            message_bytes: Count(conversation.message_bytes),
             status: conversation.status.key().to_owned(),
             metadata: ConversationMetadataDoc {
                 platforms_queried: conversation.metadata.platforms_queried.iter().map(|p| p.key().to_owned()).collect(),
@@ -148,6 +159,7 @@ impl ConversationDoc {
             answers_pending: u32::try_from(self.answers_pending.0).map_err(|_| {
                 corrupt(what.clone(), format!("answersPending {} is too large", self.answers_pending.0))
             })?,
+            message_bytes: self.message_bytes.0,
             metadata: ConversationMetadata { platforms_queried, total_tokens_used: self.metadata.total_tokens_used.0 },
         })
     }
@@ -164,6 +176,7 @@ impl MessageDoc {
             feedback_rating: m.feedback.map(|f| f.key().to_owned()),
             platforms: m.platforms.iter().map(|p| p.key().to_owned()).collect(),
             demo_data: m.demo_data,
+            working: m.working.as_ref().map(WorkingDoc::from_domain),
         };
         Self {
             message_id: message.id.to_string(),
@@ -191,6 +204,7 @@ impl MessageDoc {
                 feedback: m.feedback_rating.as_deref().map(str::parse::<Feedback>).transpose().map_err(field)?,
                 platforms: m.platforms.iter().map(|p| parse_platform(p, what.clone())).collect::<Result<_, _>>()?,
                 demo_data: m.demo_data,
+                working: m.working.map(|w| w.into_domain(&what)).transpose()?,
             },
         })
     }
@@ -206,14 +220,18 @@ fn header_projection() -> Document {
     doc! { "messages": 0 }
 }
 
-/// The one atomic update an append is: the message, the count, the times, the totals, and
-/// re-activation of an archived conversation.
+/// The one atomic update an append is: the message, the count and stored bytes, the times, the
+/// totals, and re-activation of an archived conversation.
 ///
 /// A question reserves its answer's place (`answersPending` + 1); an answer takes it (- 1) when
 /// `take_reserved` says its question's reservation is there to take.
 pub(crate) fn append_update(new: &NewMessage, take_reserved: bool) -> Result<Document, StoreError> {
     let at = bson_date(new.message.timestamp);
-    let mut inc = doc! { "messageCount": 1_i64, "metadata.totalTokensUsed": Count::int64(new.tokens_used)? };
+    let mut inc = doc! {
+        "messageCount": 1_i64,
+        "messageBytes": Count::int64(new.message.stored_bytes())?,
+        "metadata.totalTokensUsed": Count::int64(new.tokens_used)?,
+    };
     match new.slot {
         MessageSlot::Question { .. } => inc.insert("answersPending", 1_i64),
         MessageSlot::Answer if take_reserved => inc.insert("answersPending", -1_i64),
@@ -234,20 +252,48 @@ pub(crate) fn append_update(new: &NewMessage, take_reserved: bool) -> Result<Doc
 }
 
 /// The filter that lets an append land only on the user's conversation, not deleted: a question
-/// only with room for itself and its answer next to the answers being written; an answer, when
-/// `take_reserved`, only where a reservation is there to take.
-pub(crate) fn append_filter(user: UserId, id: ConversationId, slot: MessageSlot, take_reserved: bool) -> Document {
-    let mut filter = visible(user, id);
-    match slot {
-        MessageSlot::Question { cap } => {
-            let taken = doc! { "$add": ["$messageCount", { "$ifNull": ["$answersPending", 0_i64] }] };
-            filter.insert("$expr", doc! { "$lte": [taken, i64::from(cap) - 2] });
+/// only with room for itself and its answer next to the answers being written, in the message count
+/// and in the byte budget (`Conversation::has_room_for_a_question`, checked by the server in the
+/// same write); an answer, when `take_reserved`, only where a reservation is there to take.
+pub(crate) fn append_filter(user: UserId, id: ConversationId, new: &NewMessage, take_reserved: bool) -> Document {
+    match new.slot {
+        MessageSlot::Question { limits } => {
+            let mut filter = visible(user, id);
+            filter.insert("$expr", room_for_a_question(limits, new.message.stored_bytes()));
+            filter
         }
-        MessageSlot::Answer if take_reserved => {
-            filter.insert("answersPending", doc! { "$gt": 0_i64 });
-        }
-        MessageSlot::Answer => {}
+        MessageSlot::Answer if take_reserved => reserved_answer_filter(user, id),
+        MessageSlot::Answer => visible(user, id),
     }
+}
+
+/// The largest byte budget the filter states: 2^53, the largest integer a double holds exactly.
+/// A JavaScript server (CongoDB) reads a larger `Int64` as an object that compares wrongly with its
+/// numbers, so that a budget of `u64::MAX` would refuse every question; no conversation comes near
+/// 2^53 bytes, so the clamp changes nothing a real budget means.
+const LARGEST_STATED_BUDGET: i64 = 1 << 53;
+
+/// `Conversation::has_room_for_a_question` as an aggregation expression, with the constant parts
+/// folded in: `messageCount + answersPending <= cap - 2` and
+/// `messageBytes + answersPending × reserve <= budget - question - reserve`. Documents written before
+/// `answersPending` or `messageBytes` existed count them as zero.
+fn room_for_a_question(limits: ConversationLimits, question_bytes: u64) -> Document {
+    let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX).min(LARGEST_STATED_BUDGET);
+    let reserve = clamp(Message::ANSWER_RESERVE_BYTES);
+    let pending = doc! { "$ifNull": ["$answersPending", 0_i64] };
+    let taken = doc! { "$add": ["$messageCount", pending.clone()] };
+    let bytes = doc! { "$add": [{ "$ifNull": ["$messageBytes", 0_i64] }, { "$multiply": [pending, reserve] }] };
+    let byte_room = clamp(limits.byte_budget).saturating_sub(clamp(question_bytes)).saturating_sub(reserve);
+    doc! { "$and": [
+        { "$lte": [taken, i64::from(limits.message_cap) - 2] },
+        { "$lte": [bytes, byte_room] },
+    ] }
+}
+
+/// The filter of the user's conversation, not deleted, with an answer's reservation to take.
+fn reserved_answer_filter(user: UserId, id: ConversationId) -> Document {
+    let mut filter = visible(user, id);
+    filter.insert("answersPending", doc! { "$gt": 0_i64 });
     filter
 }
 
@@ -367,7 +413,7 @@ impl MongoConversationStore {
         let appended = self
             .collection
             .find_one_and_update(
-                append_filter(user, id, message.slot, take_reserved),
+                append_filter(user, id, message, take_reserved),
                 append_update(message, take_reserved)?,
             )
             .projection(header_projection())
@@ -529,10 +575,7 @@ impl ConversationStore for MongoConversationStore {
     async fn release_answer(&self, user: UserId, id: ConversationId) -> Result<(), StoreError> {
         // Where an answer could take a reservation, one is given back instead.
         self.collection
-            .update_one(
-                append_filter(user, id, MessageSlot::Answer, true),
-                doc! { "$inc": { "answersPending": -1_i64 } },
-            )
+            .update_one(reserved_answer_filter(user, id), doc! { "$inc": { "answersPending": -1_i64 } })
             .await
             .map_err(|e| store_error(e, "releasing a reserved answer"))?;
         Ok(())
@@ -653,6 +696,7 @@ impl ConversationRetention for MongoConversationStore {
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
+    use domain::analyst::{AnswerWorking, Grounding, SourceFreshness, TokenUsage};
     use domain::platform::Platform;
     use uuid::Uuid;
 
@@ -691,8 +735,54 @@ mod tests {
                 feedback: Some(Feedback::Positive),
                 platforms: vec![Platform::MetaAds, Platform::GoogleAds],
                 demo_data: true,
+                working: Some(AnswerWorking {
+                    sources: vec![SourceFreshness { platform: Platform::MetaAds, last_sync: None }],
+                    grounding: Grounding { grounded: true, unsupported: vec![] },
+                    usage: TokenUsage { input: 1_200, output: 330, estimated: false },
+                    ..AnswerWorking::default()
+                }),
             },
         }
+    }
+
+    /// The largest answer the chat use case stores: its text at the limit, its working full.
+    fn largest_answer() -> Message {
+        use domain::analyst::ToolTrace;
+        use domain::dates::DateRange;
+        use domain::value::Value;
+
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let arguments = Value::object()
+            .with("platform", "googleAds")
+            .with("metrics", vec!["spend", "clicks", "conversions", "cpa", "roas"])
+            .with("current", Value::object().with("start", "2026-11-01").with("end", "2026-11-30").with("preset", "last_month"))
+            .with("previous", Value::object().with("start", "2026-10-02").with("end", "2026-10-31").with("compare", "previous_period"));
+        let trace = ToolTrace {
+            name: "compare_periods".into(),
+            arguments,
+            platforms: vec![Platform::GoogleAds],
+            ranges: vec![DateRange::day(day), DateRange::day(day)],
+            error: Some("e".repeat(AnswerWorking::MAX_ARGUMENT_CHARS)),
+        };
+        let mut message = answer();
+        message.content = "x".repeat(Message::MAX_ANSWER_TEXT_BYTES);
+        let working = message.metadata.working.as_mut().unwrap();
+        working.tools = vec![trace; AnswerWorking::MAX_TOOLS];
+        working.grounding.unsupported = vec!["$1,234,567.89".into(); AnswerWorking::MAX_UNSUPPORTED];
+        working.sources = Platform::ALL.iter().map(|&platform| SourceFreshness { platform, last_sync: Some(at(1)) }).collect();
+        message
+    }
+
+    #[test]
+    fn a_message_takes_less_bson_than_its_estimated_size_so_the_byte_budget_keeps_documents_small() {
+        for message in [answer(), largest_answer()] {
+            let bson = bson::to_vec(&encode(&MessageDoc::from_domain(&message)).unwrap()).unwrap().len() as u64;
+            assert!(bson <= message.stored_bytes(), "{bson} BSON bytes, estimated {}", message.stored_bytes());
+        }
+        let largest = largest_answer();
+        assert!(largest.stored_bytes() <= Message::ANSWER_RESERVE_BYTES, "{}", largest.stored_bytes());
+        // So at the byte budget the messages take at most 8 MiB, half of MongoDB's 16 MiB document limit.
+        assert!(domain::conversation::ConversationLimits::DEFAULT_BYTE_BUDGET * 2 <= 16 * 1024 * 1024);
     }
 
     #[test]
@@ -704,6 +794,8 @@ mod tests {
             last_message_at: at(2),
             deleted_at: Some(at(3)),
             message_count: 4,
+            answers_pending: 1,
+            message_bytes: 2_048,
             metadata: ConversationMetadata {
                 platforms_queried: BTreeSet::from([Platform::MetaAds, Platform::GoogleAnalytics]),
                 total_tokens_used: 1_234,
@@ -720,6 +812,8 @@ mod tests {
             "updatedAt": bson_date(at(3)),
             "lastMessageAt": bson_date(at(2)),
             "messageCount": 4_i64,
+            "answersPending": 1_i64,
+            "messageBytes": 2_048_i64,
             "status": "deleted",
             "metadata": { "platformsQueried": ["googleAnalytics", "metaAds"], "totalTokensUsed": 1_234_i64 },
             "deletedAt": bson_date(at(3)),
@@ -730,11 +824,15 @@ mod tests {
     }
 
     #[test]
-    fn a_new_conversation_has_no_title_and_no_deleted_at() {
+    fn a_new_conversation_has_no_title_no_deleted_at_and_no_counters_beyond_the_schema() {
         let conversation = Conversation::start(conversation_id(), user(), client(), None, at(1));
         let document = bson::to_document(&ConversationDoc::from_domain(&conversation)).unwrap();
-        assert!(!document.contains_key("title") && !document.contains_key("deletedAt"), "{document}");
+        for absent in ["title", "deletedAt", "answersPending", "messageBytes"] {
+            assert!(!document.contains_key(absent), "{absent} in {document}");
+        }
         assert_eq!(document.get_str("status").unwrap(), "active");
+        // As documents written before the counters existed: they read as zero.
+        assert_eq!(MongoConversationStore::read(document).unwrap(), conversation);
     }
 
     #[test]
@@ -751,6 +849,13 @@ mod tests {
                 "feedbackRating": "positive",
                 "platforms": ["metaAds", "googleAds"],
                 "demoData": true,
+                "working": {
+                    "tools": [],
+                    "sources": [{ "platform": "metaAds" }],
+                    "demo": false,
+                    "grounding": { "grounded": true, "unsupported": [] },
+                    "usage": { "input": 1_200_i64, "output": 330_i64, "estimated": false },
+                },
             },
         };
         let element = bson::to_document(&MessageDoc::from_domain(&answer())).unwrap();
@@ -778,28 +883,69 @@ mod tests {
         assert_eq!(decode::<MessageDoc>(element, "test").unwrap().into_domain().unwrap(), question);
     }
 
+    fn question(limits: ConversationLimits) -> NewMessage {
+        let message = Message {
+            id: message_id(1),
+            role: Role::User,
+            content: "What did we spend?".into(),
+            timestamp: at(5),
+            metadata: MessageMetadata::default(),
+        };
+        NewMessage { message, slot: MessageSlot::Question { limits }, tokens_used: 0, platforms: vec![] }
+    }
+
     #[test]
     fn a_question_lands_only_with_room_for_its_answer_and_reserves_it() {
-        let new = NewMessage {
-            message: answer(),
-            slot: MessageSlot::Question { cap: 1000 },
-            tokens_used: 0,
-            platforms: vec![],
-        };
+        let new = question(ConversationLimits { message_cap: 1000, byte_budget: 8_000_000 });
+        let size = i64::try_from(new.message.stored_bytes()).unwrap();
+        assert_eq!(size, 256 + 18);
         assert_eq!(
-            append_filter(user(), conversation_id(), new.slot, true),
+            append_filter(user(), conversation_id(), &new, true),
             doc! {
                 "conversationId": "3f2b8c1e-6d4a-4b7e-9c1f-2a5d8e9b0c47",
                 "userId": user_oid(user()),
                 "status": { "$ne": "deleted" },
-                "$expr": { "$lte": [
-                    { "$add": ["$messageCount", { "$ifNull": ["$answersPending", 0_i64] }] },
-                    998_i64,
+                "$expr": { "$and": [
+                    { "$lte": [
+                        { "$add": ["$messageCount", { "$ifNull": ["$answersPending", 0_i64] }] },
+                        998_i64,
+                    ] },
+                    { "$lte": [
+                        { "$add": [
+                            { "$ifNull": ["$messageBytes", 0_i64] },
+                            { "$multiply": [{ "$ifNull": ["$answersPending", 0_i64] }, 40_960_i64] },
+                        ] },
+                        8_000_000_i64 - size - 40_960,
+                    ] },
                 ] },
             }
         );
         let inc = append_update(&new, true).unwrap().get_document("$inc").unwrap().clone();
-        assert_eq!(inc, doc! { "messageCount": 1_i64, "metadata.totalTokensUsed": 0_i64, "answersPending": 1_i64 });
+        assert_eq!(
+            inc,
+            doc! {
+                "messageCount": 1_i64,
+                "messageBytes": size,
+                "metadata.totalTokensUsed": 0_i64,
+                "answersPending": 1_i64,
+            }
+        );
+    }
+
+    #[test]
+    fn byte_budgets_beyond_int64_or_below_one_question_still_make_a_filter() {
+        let room = |byte_budget| {
+            let filter = append_filter(
+                user(),
+                conversation_id(),
+                &question(ConversationLimits { message_cap: 10, byte_budget }),
+                true,
+            );
+            let clauses = filter.get_document("$expr").unwrap().get_array("$and").unwrap().clone();
+            clauses[1].as_document().unwrap().get_array("$lte").unwrap()[1].clone()
+        };
+        assert_eq!(room(u64::MAX), Bson::Int64((1 << 53) - 274 - 40_960));
+        assert_eq!(room(0), Bson::Int64(-274 - 40_960), "never matched: no room for a question");
     }
 
     #[test]
@@ -811,7 +957,7 @@ mod tests {
             platforms: vec![Platform::GoogleAnalytics],
         };
         assert_eq!(
-            append_filter(user(), conversation_id(), new.slot, true),
+            append_filter(user(), conversation_id(), &new, true),
             doc! {
                 "conversationId": "3f2b8c1e-6d4a-4b7e-9c1f-2a5d8e9b0c47",
                 "userId": user_oid(user()),
@@ -819,12 +965,18 @@ mod tests {
                 "answersPending": { "$gt": 0_i64 },
             }
         );
-        assert!(!append_filter(user(), conversation_id(), new.slot, false).contains_key("answersPending"));
+        assert!(!append_filter(user(), conversation_id(), &new, false).contains_key("answersPending"));
+        let size = i64::try_from(answer().stored_bytes()).unwrap();
         assert_eq!(
             append_update(&new, true).unwrap(),
             doc! {
                 "$push": { "messages": bson::to_bson(&MessageDoc::from_domain(&answer())).unwrap() },
-                "$inc": { "messageCount": 1_i64, "metadata.totalTokensUsed": 150_i64, "answersPending": -1_i64 },
+                "$inc": {
+                    "messageCount": 1_i64,
+                    "messageBytes": size,
+                    "metadata.totalTokensUsed": 150_i64,
+                    "answersPending": -1_i64,
+                },
                 "$set": { "updatedAt": bson_date(at(6)), "status": "active" },
                 "$max": { "lastMessageAt": bson_date(at(6)) },
                 "$addToSet": { "metadata.platformsQueried": { "$each": ["googleAnalytics"] } },

@@ -1,10 +1,11 @@
-//! Small conversions shared by every collection: ids, dates, counters and decoding with context.
+//! Small conversions shared by every collection: ids, dates, days, counters and decoding with context.
 
 use std::fmt;
 
 use bson::oid::ObjectId;
 use bson::{Bson, Document};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use domain::dates::DateRange;
 use domain::ids::{ClientId, UserId};
 use domain::ports::StoreError;
 use serde::de::{self, DeserializeOwned, Visitor};
@@ -30,6 +31,41 @@ pub(crate) fn bson_date(at: DateTime<Utc>) -> bson::DateTime {
 /// A BSON date as a domain instant.
 pub(crate) fn chrono_date(at: bson::DateTime) -> DateTime<Utc> {
     at.to_chrono()
+}
+
+/// A calendar day as a BSON date at 00:00 UTC.
+pub(crate) fn bson_day(date: NaiveDate) -> bson::DateTime {
+    bson_date(date.and_time(NaiveTime::MIN).and_utc())
+}
+
+/// A BSON date that must be a 00:00 UTC back to its calendar day; `what` names the document.
+pub(crate) fn day_of(at: bson::DateTime, what: &str) -> Result<NaiveDate, StoreError> {
+    let at = chrono_date(at);
+    if at.time() != NaiveTime::MIN {
+        return Err(corrupt(what.to_owned(), format!("{at} is not a day at 00:00 UTC")));
+    }
+    Ok(at.date_naive())
+}
+
+/// A range of days (`dateRange` of a snapshot, `ranges` of a tool trace): the first and last day
+/// covered, as BSON dates at 00:00 UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DateRangeDoc {
+    pub start: bson::DateTime,
+    pub end: bson::DateTime,
+}
+
+impl From<DateRange> for DateRangeDoc {
+    fn from(range: DateRange) -> Self {
+        Self { start: bson_day(range.start()), end: bson_day(range.end()) }
+    }
+}
+
+impl DateRangeDoc {
+    /// The range this holds; `what` names the document in the error when it is not one.
+    pub(crate) fn into_domain(self, what: &str) -> Result<DateRange, StoreError> {
+        DateRange::new(day_of(self.start, what)?, day_of(self.end, what)?).map_err(|e| corrupt(what.to_owned(), e))
+    }
 }
 
 /// A non-negative integer as MongoDB stores counters and figures: an `Int64` on the way in, and
@@ -141,6 +177,20 @@ mod tests {
         for stored in [doc! { "n": 7.5 }, doc! { "n": -1_i32 }, doc! { "n": "7" }] {
             assert!(bson::from_document::<Holder>(stored.clone()).is_err(), "{stored}");
         }
+    }
+
+    #[test]
+    fn days_are_midnights_utc_and_anything_else_is_corrupt() {
+        use chrono::TimeZone;
+
+        let first = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        let midnight = bson::DateTime::from_chrono(Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap());
+        assert_eq!(bson_day(first), midnight);
+        assert_eq!(day_of(midnight, "test").unwrap(), first);
+        let noon = bson::DateTime::from_chrono(Utc.with_ymd_and_hms(2026, 10, 1, 12, 0, 0).unwrap());
+        assert!(matches!(day_of(noon, "snapshot"), Err(StoreError::Unexpected(_))));
+        let backwards = DateRangeDoc { start: bson_day(first.succ_opt().unwrap()), end: midnight };
+        assert!(matches!(backwards.into_domain("snapshot"), Err(StoreError::Unexpected(_))));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use mongodb::options::IndexOptions;
 use mongodb::{Database, IndexModel};
 
 use crate::error::store_error;
-use crate::{clients, conversations, demo, job_lock, rate_limits, snapshots};
+use crate::{clients, conversations, daily, demo, job_lock, rate_limits, snapshots};
 
 /// The server's code for "the collection does not exist" (it has no indexes yet).
 const NAMESPACE_NOT_FOUND: i32 = 26;
@@ -147,6 +147,7 @@ pub fn index_specs(deleted_retention: Duration) -> Vec<IndexSpec> {
             doc! { "userId": 1, "clientId": 1, "platform": 1, "dateRange.start": -1, "dateRange.end": -1 },
         )
         .unique(),
+        IndexSpec::new(daily::COLLECTION, doc! { "userId": 1, "clientId": 1, "platform": 1, "date": 1 }).unique(),
         IndexSpec::new(rate_limits::COLLECTION, doc! { "userId": 1, "kind": 1, "windowStart": 1 }).unique(),
         IndexSpec::new(rate_limits::COLLECTION, doc! { "expiresAt": 1 }).ttl(Duration::ZERO),
         IndexSpec::new(job_lock::COLLECTION, doc! { "name": 1 }).unique(),

@@ -10,6 +10,7 @@
 //! | [`MongoUserChatbotStore`] | `users` (only `chatbot`) | `UserChatbotStore` |
 //! | [`MongoDemoDataStore`] | `demo_data` | `DemoDataStore` |
 //! | [`MongoSnapshotStore`] | `platform_snapshots` | `SnapshotStore` |
+//! | [`MongoDailyStore`] | `platform_daily` | `DailyStore` |
 //! | [`MongoRateLimitStore`] | `rate_limits` | `RateLimitStore` |
 //! | [`MongoJobLock`] | `job_locks` | `JobLock` |
 //!
@@ -24,6 +25,7 @@
 mod clients;
 mod conversations;
 mod convert;
+mod daily;
 mod demo;
 mod error;
 mod figures;
@@ -32,6 +34,7 @@ mod job_lock;
 mod rate_limits;
 mod snapshots;
 mod users;
+mod working;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,6 +47,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 pub use crate::clients::MongoClientStore;
 pub use crate::conversations::MongoConversationStore;
+pub use crate::daily::MongoDailyStore;
 pub use crate::demo::MongoDemoDataStore;
 pub use crate::error::MongoError;
 pub use crate::indexes::{IndexChange, IndexSpec, MigrationReport, index_specs};
@@ -117,6 +121,8 @@ pub struct MongoStores {
     pub demo: Arc<MongoDemoDataStore>,
     /// `platform_snapshots`.
     pub snapshots: Arc<MongoSnapshotStore>,
+    /// `platform_daily`.
+    pub daily: Arc<MongoDailyStore>,
     /// `rate_limits`.
     pub rate_limits: Arc<MongoRateLimitStore>,
     /// `job_locks`.
@@ -152,6 +158,7 @@ impl MongoStores {
             users: Arc::new(MongoUserChatbotStore::new(&database)),
             demo: Arc::new(MongoDemoDataStore::new(&database)),
             snapshots: Arc::new(MongoSnapshotStore::new(&database)),
+            daily: Arc::new(MongoDailyStore::new(&database)),
             rate_limits: Arc::new(MongoRateLimitStore::new(&database)),
             job_lock: Arc::new(MongoJobLock::new(&database)),
             database,
@@ -181,6 +188,7 @@ impl MongoStores {
             users: self.users.clone(),
             demo: self.demo.clone(),
             snapshots: self.snapshots.clone(),
+            daily: self.daily.clone(),
             rate_limits: self.rate_limits.clone(),
             job_lock: self.job_lock.clone(),
         }

@@ -6,7 +6,6 @@ use std::future::IntoFuture;
 use async_trait::async_trait;
 use bson::oid::ObjectId;
 use bson::{Document, doc};
-use chrono::{NaiveDate, NaiveTime};
 use domain::ids::{ClientId, UserId};
 use domain::platform::{DateRange, Platform, PlatformSnapshot};
 use domain::ports::{SnapshotStore, StoreError};
@@ -14,8 +13,8 @@ use futures::TryStreamExt;
 use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 
-use crate::convert::{bson_date, chrono_date, client_oid, decode, encode_document, user_oid};
-use crate::error::{corrupt, retry_lost_upsert, store_error};
+use crate::convert::{DateRangeDoc, bson_date, chrono_date, client_oid, decode, encode_document, user_oid};
+use crate::error::{retry_lost_upsert, store_error};
 use crate::figures::{data_document, parse_platform, platform_data};
 
 /// Name of the collection.
@@ -32,33 +31,6 @@ pub(crate) struct SnapshotDoc {
     pub date_range: DateRangeDoc,
     pub data: Document,
     pub fetched_at: bson::DateTime,
-}
-
-/// `dateRange`: the first and last day covered, as BSON dates at 00:00 UTC.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub(crate) struct DateRangeDoc {
-    pub start: bson::DateTime,
-    pub end: bson::DateTime,
-}
-
-/// A calendar day as a BSON date at midnight UTC.
-fn day(date: NaiveDate) -> bson::DateTime {
-    bson_date(date.and_time(NaiveTime::MIN).and_utc())
-}
-
-/// A BSON date that must be a midnight UTC back to its calendar day.
-fn day_of(at: bson::DateTime, what: &str) -> Result<NaiveDate, StoreError> {
-    let at = chrono_date(at);
-    if at.time() != NaiveTime::MIN {
-        return Err(corrupt(what.to_owned(), format!("{at} is not a day at 00:00 UTC")));
-    }
-    Ok(at.date_naive())
-}
-
-impl From<DateRange> for DateRangeDoc {
-    fn from(range: DateRange) -> Self {
-        Self { start: day(range.start()), end: day(range.end()) }
-    }
 }
 
 impl SnapshotDoc {
@@ -78,8 +50,7 @@ impl SnapshotDoc {
     pub(crate) fn into_domain(self) -> Result<PlatformSnapshot, StoreError> {
         let what = format!("snapshot of client {} on {}", self.client_id.to_hex(), self.platform);
         let platform = parse_platform(&self.platform, what.clone())?;
-        let range = DateRange::new(day_of(self.date_range.start, &what)?, day_of(self.date_range.end, &what)?)
-            .map_err(|e| corrupt(what.clone(), e))?;
+        let range = self.date_range.into_domain(&what)?;
         Ok(PlatformSnapshot {
             client_id: ClientId::from_bytes(self.client_id.bytes()),
             range,
@@ -169,7 +140,7 @@ impl SnapshotStore for MongoSnapshotStore {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{TimeZone, Utc};
+    use chrono::{NaiveDate, TimeZone, Utc};
     use domain::platform::{GoogleAdsCampaign, PlatformData};
 
     use super::*;
@@ -213,11 +184,5 @@ mod tests {
         let document = bson::to_document(&SnapshotDoc::from_domain(user, &snapshot).unwrap()).unwrap();
         assert_eq!(document, expected);
         assert_eq!(MongoSnapshotStore::read(document).unwrap(), snapshot);
-    }
-
-    #[test]
-    fn a_range_day_that_is_not_midnight_is_corrupt() {
-        let noon = bson::DateTime::from_chrono(Utc.with_ymd_and_hms(2026, 10, 1, 12, 0, 0).unwrap());
-        assert!(matches!(day_of(noon, "snapshot"), Err(StoreError::Unexpected(_))));
     }
 }

@@ -23,6 +23,16 @@ async fn migrate_replaces_indexes_whose_options_differ_and_drops_the_createdat_t
 }
 
 #[tokio::test]
+async fn daily_documents_on_the_server_have_their_field_types() {
+    checks::daily_documents_on_the_server_have_their_field_types(&congo().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_first_saves_of_one_day_store_one_document() {
+    checks::concurrent_first_saves_of_one_day_store_one_document(&congo().await).await;
+}
+
+#[tokio::test]
 async fn the_server_answers_a_ping() {
     checks::the_server_answers_a_ping(&congo().await).await;
 }

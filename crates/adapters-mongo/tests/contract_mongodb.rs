@@ -35,6 +35,8 @@ on_mongodb!(
     concurrent_inserts_of_one_conversation_store_it_once
     concurrent_acquires_of_a_new_lease_grant_it_once
     documents_on_the_server_have_the_schemas_field_types
+    daily_documents_on_the_server_have_their_field_types
+    concurrent_first_saves_of_one_day_store_one_document
     migrate_replaces_indexes_whose_options_differ_and_drops_the_createdat_ttl
 );
 

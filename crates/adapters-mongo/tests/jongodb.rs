@@ -1,8 +1,9 @@
 //! What CongoDB cannot show, on jongodb (`JONGO_URI`), which enforces unique indexes and lists index
-//! options faithfully (but rejects `$push` and aggregation expressions, so the contract cannot run
-//! on it): the index migration, and duplicate keys becoming `AlreadyExists`. (It cannot drop an
+//! options faithfully (but rejects `$push` and aggregation expressions, so the whole contract cannot
+//! run on it): the index migration, and duplicate keys becoming `AlreadyExists`. (It cannot drop an
 //! index, so replacing one is checked on CongoDB; its `findAndModify` is not isolated under
-//! concurrency, so concurrent counters are checked on CongoDB too.)
+//! concurrency, so concurrent counters are checked on CongoDB too.) The daily figures' contracts,
+//! which need only upserts and finds, run here as well, so that store is checked on two servers.
 
 mod support;
 
@@ -33,9 +34,34 @@ on_jongodb!(
     the_unique_conversation_id_index_refuses_a_second_document
     concurrent_inserts_of_one_conversation_store_it_once
     concurrent_acquires_of_a_new_lease_grant_it_once
+    daily_documents_on_the_server_have_their_field_types
+    concurrent_first_saves_of_one_day_store_one_document
 );
 
 #[tokio::test]
 async fn the_first_migration_reports_each_index_it_created() {
     checks::the_first_migration_reports_each_index_it_created(&support::required_uri("JONGO_URI")).await;
 }
+
+/// The daily figures' contracts, on fresh jongodb stores: the collection needs only upserts and
+/// finds, which jongodb runs, so its range reads and replacements are checked on a second server.
+macro_rules! daily_contracts_on_jongodb {
+    ($($contract:ident)*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread")]
+            async fn $contract() {
+                store_contract::daily::$contract(jongo().await.ports()).await;
+            }
+        )*
+    };
+}
+
+daily_contracts_on_jongodb!(
+    daily_records_round_trip_every_field
+    saving_the_same_day_again_replaces_it
+    daily_ranges_are_inclusive_and_oldest_first
+    daily_records_are_invisible_to_other_users_and_clients
+    a_range_longer_than_the_limit_reads_only_its_last_days
+    saving_no_daily_records_is_fine
+    concurrent_daily_saves_of_different_days_all_land
+);

@@ -1,10 +1,15 @@
-//! What the analyst (the chat model) is given and gives back: turns, tools, data and usage.
+//! What the analyst (the chat model) is given and gives back: turns, context, usage, and the working
+//! stored with each answer.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::dates::{ClientTimeZone, DateRange};
 use crate::platform::{Platform, PlatformData};
+use crate::tools::{ToolCall, ToolKind, ToolOutput};
+use crate::value::Value;
 
 /// The figures the analyst may use for one client: connected platforms' latest sync, or demo data.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,28 +22,6 @@ pub struct ClientDataView {
     pub sources: Vec<SourceData>,
 }
 
-impl ClientDataView {
-    /// The entries of the given platforms (every entry when `platforms` is empty).
-    #[must_use]
-    pub fn only(&self, platforms: &[Platform]) -> Self {
-        Self {
-            client_name: self.client_name.clone(),
-            demo: self.demo,
-            sources: self
-                .sources
-                .iter()
-                .filter(|s| platforms.is_empty() || platforms.contains(&s.data.platform()))
-                .cloned()
-                .collect(),
-        }
-    }
-
-    /// The platforms that have figures.
-    pub fn platforms(&self) -> Vec<Platform> {
-        self.sources.iter().map(|s| s.data.platform()).collect()
-    }
-}
-
 /// One platform's figures and how fresh they are.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceData {
@@ -48,60 +31,20 @@ pub struct SourceData {
     pub last_sync: Option<DateTime<Utc>>,
 }
 
-/// A tool the analyst can call; the domain executes it for the caller's client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ToolKind {
-    /// Returns the client's latest figures, optionally for some platforms only.
-    ClientData,
-}
-
-impl ToolKind {
-    /// Every tool offered to the analyst.
-    pub const ALL: [ToolKind; 1] = [Self::ClientData];
-
-    /// The tool's function name as a model sees it.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::ClientData => "get_client_data",
-        }
-    }
-
-    /// What the tool does, for the model.
-    pub const fn description(self) -> &'static str {
-        match self {
-            Self::ClientData => {
-                "Returns the client's latest synced figures per platform (Google Analytics 4 metrics and \
-                 sources; Google Ads, Meta Ads and LinkedIn Ads campaigns), or demo data when nothing is \
-                 connected. Optionally restricted to some platforms."
-            }
-        }
-    }
-}
-
-/// A call of a tool, as asked for by the model.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ToolCall {
-    /// The model's id for the call, echoed back with the result.
-    pub id: String,
-    /// What is asked for.
-    pub request: ToolRequest,
-}
-
-/// A tool and its arguments.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ToolRequest {
-    /// [`ToolKind::ClientData`] for these platforms (all when empty).
-    ClientData {
-        /// Platforms to include.
-        platforms: Vec<Platform>,
-    },
-}
-
-/// The result of a tool call.
+/// What the analyst is told about the question's setting, besides the turns: both analysts read
+/// it, and the domain's system prompt says the same in words.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ToolOutput {
-    /// The client's figures.
-    ClientData(ClientDataView),
+pub struct AnalystContext {
+    /// The client's name.
+    pub client_name: String,
+    /// Today in the client's time zone, which every date preset is reckoned from.
+    pub today: NaiveDate,
+    /// The client's time zone.
+    pub time_zone: ClientTimeZone,
+    /// Whether the tools answer from demo data, because nothing is connected.
+    pub demo: bool,
+    /// The platforms the tools can read.
+    pub platforms: Vec<Platform>,
 }
 
 /// One turn of the exchange given to the model.
@@ -132,17 +75,10 @@ pub enum ChatTurn {
 pub struct ChatRequest {
     /// The exchange so far, oldest first, starting with the system instructions.
     pub turns: Vec<ChatTurn>,
-    /// Tools the model may call.
+    /// Tools the model may call; none on the last round, when it must answer.
     pub tools: Vec<ToolKind>,
-}
-
-/// What the model did with a request.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ModelReply {
-    /// A final answer.
-    Answer(String),
-    /// Tools to run before it can answer.
-    ToolCalls(Vec<ToolCall>),
+    /// The question's setting.
+    pub context: AnalystContext,
 }
 
 /// Tokens a model call consumed.
@@ -152,6 +88,8 @@ pub struct TokenUsage {
     pub input: u64,
     /// Completion tokens.
     pub output: u64,
+    /// Whether the counts are estimates (the provider reported none).
+    pub estimated: bool,
 }
 
 impl TokenUsage {
@@ -165,32 +103,128 @@ impl std::ops::AddAssign for TokenUsage {
     fn add_assign(&mut self, rhs: Self) {
         self.input += rhs.input;
         self.output += rhs.output;
+        self.estimated |= rhs.estimated;
     }
 }
 
-/// One model call's result.
+/// One model call's result: an answer when it calls no tools, otherwise the tools to run first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelTurn {
-    /// The answer or the tool calls.
-    pub reply: ModelReply,
+    /// The text the model wrote (the answer, or words before its tool calls).
+    pub text: String,
+    /// Tools to run before it can answer; empty for an answer.
+    pub tool_calls: Vec<ToolCall>,
     /// Tokens used.
     pub usage: TokenUsage,
     /// The model that answered, as the provider names it.
     pub model: String,
 }
 
-/// Receives an answer's text as the model produces it.
-pub trait DeltaSink: Send + Sync {
-    /// Called with each new piece of the answer's text, in order.
-    fn delta(&self, text: &str);
+/// A title the model wrote for a conversation, and what writing it cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TitleTurn {
+    /// The title, as written (the domain trims and bounds it).
+    pub title: String,
+    /// Tokens used.
+    pub usage: TokenUsage,
+    /// The model that wrote it.
+    pub model: String,
 }
 
-/// A sink that drops every delta, for callers that want only the whole answer.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DiscardDeltas;
+/// One tool call as it ran: what was asked, resolved to absolute dates, and whether it failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolTrace {
+    /// The tool's name as called.
+    pub name: String,
+    /// The arguments with every range resolved to absolute dates (as given, when they did not parse).
+    pub arguments: Value,
+    /// The platforms it read.
+    pub platforms: Vec<Platform>,
+    /// The periods it covered.
+    pub ranges: Vec<DateRange>,
+    /// Why it could not be answered, when it could not.
+    pub error: Option<String>,
+}
 
-impl DeltaSink for DiscardDeltas {
-    fn delta(&self, _text: &str) {}
+/// How fresh one platform's figures were when an answer used them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceFreshness {
+    /// The platform.
+    pub platform: Platform,
+    /// Its last sync; `None` for demo data or a platform never synced.
+    pub last_sync: Option<DateTime<Utc>>,
+}
+
+/// Whether every figure an answer states is supported by what its tools returned.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Grounding {
+    /// True when no stated figure lacks support.
+    pub grounded: bool,
+    /// The figures, as written, that no tool result supports.
+    pub unsupported: Vec<String>,
+}
+
+/// How an answer was reached, stored and shown beside it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AnswerWorking {
+    /// Each tool call, in the order run.
+    pub tools: Vec<ToolTrace>,
+    /// The freshness of each platform the answer used.
+    pub sources: Vec<SourceFreshness>,
+    /// Whether the figures were demo data.
+    pub demo: bool,
+    /// The check of the answer's figures.
+    pub grounding: Grounding,
+    /// Tokens of every round, and whether they are estimates.
+    pub usage: TokenUsage,
+}
+
+impl AnswerWorking {
+    /// Most tool calls recorded with one answer; later ones are counted in the usage but not listed.
+    pub const MAX_TOOLS: usize = 16;
+    /// Most characters of a tool's arguments, and of its error, recorded.
+    pub const MAX_ARGUMENT_CHARS: usize = 300;
+    /// Most unsupported figures recorded.
+    pub const MAX_UNSUPPORTED: usize = 20;
+    /// Most characters of an unsupported figure recorded.
+    pub const MAX_FIGURE_CHARS: usize = 40;
+
+    /// Bytes the working takes in storage, estimated with a margin for field names.
+    pub fn stored_bytes(&self) -> usize {
+        let tools: usize = self
+            .tools
+            .iter()
+            .map(|t| {
+                128 + t.name.len()
+                    + t.arguments.to_string().len()
+                    + 16 * t.platforms.len()
+                    + 48 * t.ranges.len()
+                    + t.error.as_ref().map_or(0, String::len)
+            })
+            .sum();
+        let unsupported: usize = self.grounding.unsupported.iter().map(|u| 16 + u.len()).sum();
+        256 + tools + 48 * self.sources.len() + unsupported
+    }
+}
+
+/// Receives an answer as it is written: its text piece by piece, and each tool as it runs.
+#[async_trait]
+pub trait AnswerSink: Send + Sync {
+    /// Called with each new piece of the answer's text, in order. Slow receivers slow the model
+    /// down (backpressure); a receiver that has gone away just drops the text.
+    async fn delta(&self, text: &str);
+    /// Called as each tool call starts, with its resolved arguments.
+    async fn tool(&self, trace: &ToolTrace);
+}
+
+/// A sink that drops everything, for callers that want only the whole answer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DiscardAnswer;
+
+#[async_trait]
+impl AnswerSink for DiscardAnswer {
+    async fn delta(&self, _text: &str) {}
+    async fn tool(&self, _trace: &ToolTrace) {}
 }
 
 /// Estimates the tokens of a text (about four characters a token for English), for models that do
@@ -251,7 +285,7 @@ mod tests {
     #[test]
     fn cost_follows_the_price_table() {
         let table = PriceTable::default();
-        let usage = TokenUsage { input: 1_000_000, output: 1_000_000 };
+        let usage = TokenUsage { input: 1_000_000, output: 1_000_000, estimated: false };
         assert!((table.cost("gpt-4o-mini", usage) - 0.75).abs() < 1e-9);
         assert!((table.cost("gpt-4o-mini-2024-07-18", usage) - 0.75).abs() < 1e-9);
         assert!((table.cost("gpt-4o", usage) - 12.5).abs() < 1e-9);

@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 
+use crate::dates::ClientTimeZone;
 use crate::ids::{ClientId, UserId};
 use crate::platform::{Platform, PlatformConnection};
 use crate::validation::{ValidationError, bounded_text};
@@ -145,6 +146,8 @@ pub struct Client {
     pub email: Option<ClientEmail>,
     /// Logo URL.
     pub logo: Option<LogoUrl>,
+    /// The time zone its dates are reckoned in (UTC unless set).
+    pub time_zone: ClientTimeZone,
     /// Connections by platform.
     pub platforms: BTreeMap<Platform, PlatformConnection>,
     /// Lifecycle status.
@@ -171,6 +174,8 @@ pub struct NewClient {
     pub email: Option<ClientEmail>,
     /// Logo URL.
     pub logo: Option<LogoUrl>,
+    /// The time zone its dates are reckoned in.
+    pub time_zone: ClientTimeZone,
 }
 
 /// A change to a client; `None` leaves a field as it is, `Some(None)` clears an optional one.
@@ -182,6 +187,8 @@ pub struct ClientChanges {
     pub email: Option<Option<ClientEmail>>,
     /// New or cleared logo.
     pub logo: Option<Option<LogoUrl>>,
+    /// New time zone.
+    pub time_zone: Option<ClientTimeZone>,
     /// New status.
     pub status: Option<ClientStatus>,
 }
@@ -189,7 +196,11 @@ pub struct ClientChanges {
 impl ClientChanges {
     /// Whether the change would change nothing.
     pub fn is_empty(&self) -> bool {
-        self.name.is_none() && self.email.is_none() && self.logo.is_none() && self.status.is_none()
+        self.name.is_none()
+            && self.email.is_none()
+            && self.logo.is_none()
+            && self.time_zone.is_none()
+            && self.status.is_none()
     }
 
     /// Applies the change to `client` at `now`.
@@ -202,6 +213,9 @@ impl ClientChanges {
         }
         if let Some(logo) = self.logo {
             client.logo = logo;
+        }
+        if let Some(time_zone) = self.time_zone {
+            client.time_zone = time_zone;
         }
         if let Some(status) = self.status {
             client.status = status;

@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 
+use crate::analyst::AnswerWorking;
 use crate::ids::{ClientId, ConversationId, MessageId, UserId};
 use crate::platform::Platform;
 use crate::validation::{ValidationError, bounded_text};
@@ -147,15 +148,23 @@ pub struct Conversation {
     /// Answers being written: each stored question reserves its answer's place under the message
     /// cap until the answer is stored or the model gives up (decision 6).
     pub answers_pending: u32,
+    /// The stored size of its messages, by [`Message::stored_bytes`], counted against
+    /// [`ConversationLimits::byte_budget`].
+    pub message_bytes: u64,
     /// Running totals.
     pub metadata: ConversationMetadata,
 }
 
 impl Conversation {
-    /// Whether a question fits under `cap`, with room for its answer next to the answers already
-    /// being written.
-    pub fn has_room_for_a_question(&self, cap: u32) -> bool {
-        u64::from(self.message_count) + u64::from(self.answers_pending) + 2 <= u64::from(cap)
+    /// Whether a question of `question_bytes` fits under the limits, with room for its answer next
+    /// to the answers already being written: room in the message count for both, and room in the
+    /// byte budget for the question and [`Message::ANSWER_RESERVE_BYTES`] per pending answer.
+    pub fn has_room_for_a_question(&self, limits: ConversationLimits, question_bytes: u64) -> bool {
+        let pending = u64::from(self.answers_pending);
+        let count_ok = u64::from(self.message_count) + pending + 2 <= u64::from(limits.message_cap);
+        let bytes_ok =
+            self.message_bytes + question_bytes + (pending + 1) * Message::ANSWER_RESERVE_BYTES <= limits.byte_budget;
+        count_ok && bytes_ok
     }
 
     /// A new, empty, active conversation.
@@ -178,8 +187,31 @@ impl Conversation {
             deleted_at: None,
             message_count: 0,
             answers_pending: 0,
+            message_bytes: 0,
             metadata: ConversationMetadata::default(),
         }
+    }
+}
+
+/// How large a conversation may grow (decision 6): a message count and a byte budget, so that a
+/// conversation document stays well under MongoDB's 16 MB limit even at the cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConversationLimits {
+    /// Most messages, questions and answers together.
+    pub message_cap: u32,
+    /// Most stored bytes of messages ([`Message::stored_bytes`]).
+    pub byte_budget: u64,
+}
+
+impl ConversationLimits {
+    /// The default byte budget: 8 MiB, half of MongoDB's document limit, leaving room for the
+    /// document's other fields and the estimate's error.
+    pub const DEFAULT_BYTE_BUDGET: u64 = 8 * 1024 * 1024;
+}
+
+impl Default for ConversationLimits {
+    fn default() -> Self {
+        Self { message_cap: 1000, byte_budget: Self::DEFAULT_BYTE_BUDGET }
     }
 }
 
@@ -264,6 +296,8 @@ pub struct MessageMetadata {
     pub platforms: Vec<Platform>,
     /// Whether the answer was built from demo data.
     pub demo_data: bool,
+    /// How the answer was reached: tools, sources, grounding (answers only).
+    pub working: Option<AnswerWorking>,
 }
 
 /// One message of a conversation.
@@ -279,6 +313,25 @@ pub struct Message {
     pub timestamp: DateTime<Utc>,
     /// Model, cost and rating.
     pub metadata: MessageMetadata,
+}
+
+impl Message {
+    /// Most bytes of an answer's text that are stored; a longer answer is cut with a note.
+    pub const MAX_ANSWER_TEXT_BYTES: usize = 24 * 1024;
+
+    /// The most an answer adds to a conversation's stored bytes: its text, its working (bounded by
+    /// the chat use case) and its other fields.
+    pub const ANSWER_RESERVE_BYTES: u64 = 40 * 1024;
+
+    /// Bytes the message takes in storage, estimated from its text and metadata with a margin for
+    /// field names, so that the byte budget holds on any store.
+    pub fn stored_bytes(&self) -> u64 {
+        const FIXED: usize = 256;
+        let m = &self.metadata;
+        let model = m.model.as_ref().map_or(0, String::len);
+        let working = m.working.as_ref().map_or(0, AnswerWorking::stored_bytes);
+        (FIXED + self.content.len() + model + working + 16 * m.platforms.len()) as u64
+    }
 }
 
 /// A page of a conversation's messages, oldest first.
@@ -324,17 +377,35 @@ mod tests {
         assert!(MessageContent::new(&"é".repeat(4001)).is_err());
     }
 
+    fn limits(message_cap: u32) -> ConversationLimits {
+        ConversationLimits { message_cap, ..ConversationLimits::default() }
+    }
+
     #[test]
     fn a_question_needs_room_for_itself_its_answer_and_the_answers_in_progress() {
         let now = chrono::DateTime::<chrono::Utc>::MIN_UTC;
         let ids = (ConversationId::from_uuid(uuid::Uuid::nil()), UserId::from_bytes([0; 12]));
         let mut c = Conversation::start(ids.0, ids.1, ClientId::from_bytes([0; 12]), None, now);
         c.message_count = 8;
-        assert!(c.has_room_for_a_question(10));
+        assert!(c.has_room_for_a_question(limits(10), 100));
         c.answers_pending = 1;
-        assert!(!c.has_room_for_a_question(10));
-        assert!(c.has_room_for_a_question(11));
-        assert!(!Conversation { message_count: 0, answers_pending: 0, ..c }.has_room_for_a_question(1));
+        assert!(!c.has_room_for_a_question(limits(10), 100));
+        assert!(c.has_room_for_a_question(limits(11), 100));
+        assert!(!Conversation { message_count: 0, answers_pending: 0, ..c }.has_room_for_a_question(limits(1), 100));
+    }
+
+    #[test]
+    fn a_question_needs_room_in_the_byte_budget_for_its_answer_too() {
+        let now = chrono::DateTime::<chrono::Utc>::MIN_UTC;
+        let ids = (ConversationId::from_uuid(uuid::Uuid::nil()), UserId::from_bytes([0; 12]));
+        let mut c = Conversation::start(ids.0, ids.1, ClientId::from_bytes([0; 12]), None, now);
+        let budget = 3 * Message::ANSWER_RESERVE_BYTES;
+        let small = ConversationLimits { message_cap: 1000, byte_budget: budget };
+        c.message_bytes = Message::ANSWER_RESERVE_BYTES;
+        assert!(c.has_room_for_a_question(small, Message::ANSWER_RESERVE_BYTES));
+        assert!(!c.has_room_for_a_question(small, Message::ANSWER_RESERVE_BYTES + 1));
+        c.answers_pending = 1;
+        assert!(!c.has_room_for_a_question(small, 1), "the pending answer's reserve counts");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 
 use crate::cipher::SealedToken;
+pub use crate::dates::DateRange;
 use crate::validation::ValidationError;
 
 /// A platform a client can connect.
@@ -408,36 +409,6 @@ impl From<&LinkedinAdsCampaign> for CampaignFigures {
     }
 }
 
-/// An inclusive range of calendar days that figures cover.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct DateRange {
-    start: chrono::NaiveDate,
-    end: chrono::NaiveDate,
-}
-
-impl DateRange {
-    /// A range from `start` to `end`, both included.
-    ///
-    /// # Errors
-    /// [`ValidationError`] when `end` is before `start`.
-    pub fn new(start: chrono::NaiveDate, end: chrono::NaiveDate) -> Result<Self, ValidationError> {
-        if end < start {
-            return Err(ValidationError::new("dateRange", "end must not be before start"));
-        }
-        Ok(Self { start, end })
-    }
-
-    /// First day included.
-    pub const fn start(&self) -> chrono::NaiveDate {
-        self.start
-    }
-
-    /// Last day included.
-    pub const fn end(&self) -> chrono::NaiveDate {
-        self.end
-    }
-}
-
 /// Figures of one platform for one date range, kept so that periods can be compared (decision 9).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlatformSnapshot {
@@ -481,12 +452,5 @@ mod tests {
         assert!(!off.connected);
         assert!(off.credentials.is_none());
         assert_eq!(off.account.account_id(), "act_1");
-    }
-
-    #[test]
-    fn date_ranges_must_not_run_backwards() {
-        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
-        assert!(DateRange::new(d("2026-10-01"), d("2026-10-31")).is_ok());
-        assert!(DateRange::new(d("2026-10-31"), d("2026-10-01")).is_err());
     }
 }

@@ -11,13 +11,15 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
-use crate::analyst::{ChatRequest, DeltaSink, ModelTurn};
+use crate::analyst::{AnswerSink, ChatRequest, ModelTurn, TitleTurn};
 use crate::cipher::SealedToken;
 use crate::client::{Client, ClientChanges};
-use crate::conversation::{Conversation, ConversationChanges, Feedback, Message, MessagePage};
+use crate::conversation::{Conversation, ConversationChanges, ConversationLimits, Feedback, Message, MessagePage};
+use crate::daily::DailyRecord;
+use crate::dates::DateRange;
 use crate::ids::{ClientId, ConversationId, MessageId, UserId};
 use crate::paging::{ClientCursor, ClientQuery, ConversationCursor, ConversationQuery, Page};
-use crate::platform::{DateRange, Platform, PlatformAccount, PlatformConnection, PlatformData, PlatformSnapshot};
+use crate::platform::{Platform, PlatformAccount, PlatformConnection, PlatformData, PlatformSnapshot};
 use crate::user::{ChatActivity, Preferences, UserChatbot};
 
 /// Why a store could not do what was asked.
@@ -77,14 +79,17 @@ pub struct Stores {
     pub demo: Arc<dyn DemoDataStore>,
     /// Dated snapshots of clients' figures.
     pub snapshots: Arc<dyn SnapshotStore>,
+    /// Clients' daily figures.
+    pub daily: Arc<dyn DailyStore>,
     /// Rate-limit counters.
     pub rate_limits: Arc<dyn RateLimitStore>,
     /// Leases for jobs.
     pub job_lock: Arc<dyn JobLock>,
 }
 
-/// A message to append, and how it counts against the message cap, so that the cap is enforced by
-/// the write itself.
+/// A message to append, and how it counts against the conversation's limits, so that they are
+/// enforced by the write itself. The write adds [`Message::stored_bytes`] to the conversation's
+/// `message_bytes`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewMessage {
     /// The message.
@@ -101,15 +106,16 @@ pub struct NewMessage {
 /// How an appended message counts against the message cap (decision 6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageSlot {
-    /// A question: stored only while `messageCount + answersPending + 2 <= cap`; the same write adds
-    /// one to `answersPending`, reserving the answer's place, so concurrent questions can never
-    /// leave one another's answers without room.
+    /// A question: stored only while [`Conversation::has_room_for_a_question`] holds for it (room
+    /// in the count for it and its answer, room in the byte budget for it and a reserve per pending
+    /// answer); the same write adds one to `answersPending`, reserving the answer's place, so
+    /// concurrent questions can never leave one another's answers without room.
     Question {
-        /// The conversation's message cap.
-        cap: u32,
+        /// The conversation's limits.
+        limits: ConversationLimits,
     },
     /// An answer: takes the place its question reserved (one less `answersPending`), never refused
-    /// for the cap.
+    /// for the limits (its size is within [`Message::ANSWER_RESERVE_BYTES`]).
     Answer,
 }
 
@@ -125,6 +131,8 @@ pub enum AppendOutcome {
 }
 
 /// What became of a rating.
+// One outcome is returned per request and moved once: boxing the message would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum FeedbackOutcome {
     /// Recorded; the message as it is now.
@@ -241,6 +249,25 @@ pub trait SnapshotStore: Send + Sync {
     ) -> Result<Vec<PlatformSnapshot>, StoreError>;
 }
 
+/// Clients' daily figures: one record per client, platform and day (decision 9).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait DailyStore: Send + Sync {
+    /// Stores the records, each replacing the user's record of the same client, platform and day;
+    /// when one call holds several records of a day, the last one wins.
+    async fn save(&self, user: UserId, records: &[DailyRecord]) -> Result<(), StoreError>;
+    /// The user's records of the client's platform within `range`, oldest first. A range longer than
+    /// [`crate::dates::MAX_RANGE_DAYS`] is read as its last `MAX_RANGE_DAYS` days
+    /// ([`DateRange::readable`]), so that no read is unbounded.
+    async fn range(
+        &self,
+        user: UserId,
+        client: ClientId,
+        platform: Platform,
+        range: DateRange,
+    ) -> Result<Vec<DailyRecord>, StoreError>;
+}
+
 /// A fixed window of the rate limiter (decision 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateWindow {
@@ -304,8 +331,16 @@ pub enum ChatModelError {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait ChatModel: Send + Sync {
-    /// Answers `request` or asks for tools; the answer's text is also sent to `deltas` as it comes.
-    async fn complete(&self, request: &ChatRequest, deltas: Arc<dyn DeltaSink>) -> Result<ModelTurn, ChatModelError>;
+    /// Answers `request` or asks for tools; the answer's text is also sent to `sink` as it comes.
+    async fn complete(&self, request: &ChatRequest, sink: Arc<dyn AnswerSink>) -> Result<ModelTurn, ChatModelError>;
+
+    /// A short title for a conversation from its first question and answer, written by the model
+    /// in a cheap call of its own; `None` keeps the domain's own title (the first question's first
+    /// line). The default writes none.
+    async fn title(&self, question: &str, answer: &str) -> Result<Option<TitleTurn>, ChatModelError> {
+        let _ = (question, answer);
+        Ok(None)
+    }
 }
 
 /// Why a token could not be sealed or opened.

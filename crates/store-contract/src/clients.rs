@@ -1,12 +1,13 @@
 //! Contracts of [`ClientStore`](domain::ports::ClientStore).
 
 use domain::client::{Client, ClientChanges, ClientName, ClientStatus, LogoUrl};
+use domain::dates::ClientTimeZone;
 use domain::paging::{ClientCursor, ClientQuery, PageLimit};
 use domain::platform::{ConnectionStatus, Platform, PlatformAccount, PlatformConnection};
 use domain::ports::StoreError;
 
 use crate::Stores;
-use crate::fixtures::{at, client, client_id, connection, full_client, user};
+use crate::fixtures::{at, client, client_id, connection, full_client, time_zone, user};
 
 /// A query for pages of `limit` clients.
 fn query(limit: u32) -> ClientQuery {
@@ -25,13 +26,16 @@ async fn insert_all(stores: &Stores, clients: &[Client]) {
     }
 }
 
-/// A client with every field set reads back equal, connections, sealed tokens and figures included.
+/// A client with every field set reads back equal, time zone, connections, sealed tokens and figures
+/// included; a bare one keeps UTC.
 pub async fn client_round_trips_every_field(stores: Stores) {
     let acme = full_client(user(1), 1, "Acme Corp");
     let bare = client(user(1), 2, "Bare Client");
     insert_all(&stores, &[acme.clone(), bare.clone()]).await;
 
-    assert_eq!(stores.clients.get(user(1), acme.id).await.unwrap(), Some(acme));
+    let read_back = stores.clients.get(user(1), acme.id).await.unwrap();
+    assert_eq!(read_back.as_ref().map(|c| c.time_zone.name()), Some("Europe/Berlin"));
+    assert_eq!(read_back, Some(acme));
     assert_eq!(stores.clients.get(user(1), bare.id).await.unwrap(), Some(bare));
     assert_eq!(stores.clients.get(user(1), client_id(3)).await.unwrap(), None);
 }
@@ -216,12 +220,14 @@ pub async fn client_update_changes_only_what_it_names(stores: Stores) {
         name: Some(ClientName::new("Acme Renamed").unwrap()),
         email: Some(None),
         logo: None,
+        time_zone: Some(time_zone("America/New_York")),
         status: Some(ClientStatus::Active),
     };
     let updated = stores.clients.update(owner, acme.id, changes, at(10)).await.unwrap();
     let expected = Client {
         name: ClientName::new("Acme Renamed").unwrap(),
         email: None,
+        time_zone: time_zone("America/New_York"),
         status: ClientStatus::Active,
         updated_at: at(10),
         ..acme.clone()
@@ -233,6 +239,12 @@ pub async fn client_update_changes_only_what_it_names(stores: Stores) {
     let relogo = ClientChanges { logo: Some(Some(logo.clone())), ..ClientChanges::default() };
     let updated = stores.clients.update(owner, acme.id, relogo, at(11)).await.unwrap();
     let expected = Client { logo: Some(logo), updated_at: at(11), ..expected };
+    assert_eq!(updated, Some(expected.clone()));
+    assert_eq!(stores.clients.get(owner, acme.id).await.unwrap(), Some(expected.clone()));
+
+    let back_to_utc = ClientChanges { time_zone: Some(time_zone("UTC")), ..ClientChanges::default() };
+    let updated = stores.clients.update(owner, acme.id, back_to_utc, at(12)).await.unwrap();
+    let expected = Client { time_zone: ClientTimeZone::UTC, updated_at: at(12), ..expected };
     assert_eq!(updated, Some(expected.clone()));
     assert_eq!(stores.clients.get(owner, acme.id).await.unwrap(), Some(expected));
 

@@ -4,9 +4,10 @@
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
+use domain::analyst::AnswerWorking;
 use domain::conversation::{
-    Conversation, ConversationChanges, ConversationMetadata, ConversationStatus, ConversationTitle, Feedback, Message,
-    MessagePage, Role,
+    Conversation, ConversationChanges, ConversationLimits, ConversationMetadata, ConversationStatus, ConversationTitle,
+    Feedback, Message, MessagePage, Role,
 };
 use domain::ids::{ConversationId, MessageId, UserId};
 use domain::paging::{ConversationCursor, ConversationQuery, PageLimit};
@@ -14,7 +15,8 @@ use domain::platform::Platform;
 use domain::ports::{AppendOutcome, FeedbackOutcome, MessageSlot, NewMessage, StoreError};
 
 use crate::fixtures::{
-    append_of, at, client_id, conversation, conversation_id, full_conversation, message, message_id, rated, user,
+    append_of, at, cap, client_id, conversation, conversation_id, full_conversation, message, message_id, rated, user,
+    working,
 };
 use crate::{Stores, in_parallel};
 
@@ -64,6 +66,11 @@ async fn all_messages(stores: &Stores, owner: UserId, id: ConversationId) -> Vec
     let page = page(stores, owner, id, None, 10_000).await.expect("the conversation exists");
     assert!(!page.has_more);
     page.messages
+}
+
+/// The stored bytes of `messages`, as a conversation's `message_bytes` counts them.
+fn stored_bytes(messages: &[Message]) -> u64 {
+    messages.iter().map(Message::stored_bytes).sum()
 }
 
 /// The status of the user's conversation numbered `n`, if the user has it.
@@ -313,9 +320,9 @@ pub async fn message_pages_go_back_with_before(stores: Stores) {
     assert_eq!(page(&stores, owner, id, Some(message_id(50)), 3).await, None, "a message of another conversation");
 }
 
-/// An append stores the message with every field, counts it, moves `last_message_at` and
-/// `updated_at` to its time, adds its tokens and platforms to the totals, re-activates an archived
-/// conversation, and returns the header as stored.
+/// An append stores the message with every field, counts it and its stored bytes, moves
+/// `last_message_at` and `updated_at` to its time, adds its tokens and platforms to the totals,
+/// re-activates an archived conversation, and returns the header as stored.
 pub async fn append_updates_counters_and_reactivates_archived(stores: Stores) {
     let owner = user(1);
     let id = conversation_id(1);
@@ -331,6 +338,7 @@ pub async fn append_updates_counters_and_reactivates_archived(stores: Stores) {
         status: ConversationStatus::Active,
         message_count: 1,
         answers_pending: 1,
+        message_bytes: question.stored_bytes(),
         last_message_at: at(5),
         updated_at: at(5),
         ..start.clone()
@@ -347,6 +355,7 @@ pub async fn append_updates_counters_and_reactivates_archived(stores: Stores) {
     let expected = Conversation {
         message_count: 2,
         answers_pending: 0,
+        message_bytes: question.stored_bytes() + answer.stored_bytes(),
         last_message_at: at(6),
         updated_at: at(6),
         metadata: ConversationMetadata {
@@ -368,6 +377,7 @@ pub async fn append_updates_counters_and_reactivates_archived(stores: Stores) {
     let expected = Conversation {
         status: ConversationStatus::Active,
         message_count: 3,
+        message_bytes: question.stored_bytes() + answer.stored_bytes() + follow_up.stored_bytes(),
         last_message_at: at(8),
         updated_at: at(8),
         metadata: ConversationMetadata {
@@ -389,7 +399,7 @@ pub async fn append_refuses_past_the_cap(stores: Stores) {
     let id = conversation_id(1);
     stores.conversations.insert(&conversation(owner, 1, client_id(1), at(0))).await.unwrap();
     let question = |n: u32| NewMessage {
-        slot: MessageSlot::Question { cap: 4 },
+        slot: MessageSlot::Question { limits: cap(4) },
         ..append_of(message(n, Role::User, i64::from(n)))
     };
     let answer = |n: u32| append_of(message(n, Role::Assistant, i64::from(n)));
@@ -421,7 +431,7 @@ pub async fn releasing_an_answer_frees_its_place(stores: Stores) {
     let id = conversation_id(1);
     stores.conversations.insert(&conversation(owner, 1, client_id(1), at(0))).await.unwrap();
     let question = |n: u32| NewMessage {
-        slot: MessageSlot::Question { cap: 3 },
+        slot: MessageSlot::Question { limits: cap(3) },
         ..append_of(message(n, Role::User, i64::from(n)))
     };
     appended(&stores, owner, id, question(1)).await;
@@ -471,7 +481,9 @@ pub async fn concurrent_appends_lose_nothing(stores: Stores) {
     assert_eq!((header.message_count, header.answers_pending), (50, 50));
     assert_eq!(header.metadata.total_tokens_used, (1..=50).sum::<u64>());
     assert_eq!(header.metadata.platforms_queried, Platform::ALL.into_iter().collect());
-    let message_ids: HashSet<MessageId> = all_messages(&stores, owner, id).await.iter().map(|m| m.id).collect();
+    let messages = all_messages(&stores, owner, id).await;
+    assert_eq!(header.message_bytes, stored_bytes(&messages));
+    let message_ids: HashSet<MessageId> = messages.iter().map(|m| m.id).collect();
     assert_eq!(message_ids, (1..=50).map(message_id).collect());
 }
 
@@ -486,7 +498,7 @@ pub async fn concurrent_appends_never_pass_the_cap(stores: Stores) {
         .map(|n| {
             let store = Arc::clone(&stores.conversations);
             let new = NewMessage {
-                slot: MessageSlot::Question { cap: 20 },
+                slot: MessageSlot::Question { limits: cap(20) },
                 ..append_of(message(n, Role::User, i64::from(n)))
             };
             async move { store.append(owner, id, &new).await.unwrap() }
@@ -510,6 +522,137 @@ pub async fn concurrent_appends_never_pass_the_cap(stores: Stores) {
     let header = stores.conversations.get(owner, id).await.unwrap().unwrap();
     assert_eq!((header.message_count, header.answers_pending), (20, 0));
     assert_eq!(all_messages(&stores, owner, id).await.len(), 20);
+}
+
+/// A question lands only with room in the byte budget for itself and a reserve for its answer next
+/// to the reserves of the answers being written: exactly at the budget it lands, a byte over it is
+/// `Full` and changes nothing. An answer adds its own bytes (not its reserve), never refused for the
+/// budget, and `message_bytes` stays the sum of the stored messages' bytes.
+pub async fn append_refuses_past_the_byte_budget(stores: Stores) {
+    let owner = user(1);
+    let id = conversation_id(1);
+    stores.conversations.insert(&conversation(owner, 1, client_id(1), at(0))).await.unwrap();
+    let reserve = Message::ANSWER_RESERVE_BYTES;
+    // Questions 11 to 19 have texts of one length, so the same stored size.
+    let size = message(11, Role::User, 1).stored_bytes();
+    let budget = 2 * (size + reserve);
+    let limits = ConversationLimits { message_cap: 1_000, byte_budget: budget };
+    let question = |n: u32, limits| NewMessage {
+        slot: MessageSlot::Question { limits },
+        ..append_of(message(n, Role::User, i64::from(n)))
+    };
+    let answer = |n: u32| append_of(message(n, Role::Assistant, i64::from(n)));
+    let bytes = |c: &Conversation| (c.message_count, c.answers_pending, c.message_bytes);
+
+    let one = appended(&stores, owner, id, question(11, limits)).await;
+    assert_eq!(bytes(&one), (1, 1, size));
+    let short = ConversationLimits { byte_budget: budget - 1, ..limits };
+    assert_eq!(stores.conversations.append(owner, id, &question(12, short)).await.unwrap(), AppendOutcome::Full);
+    assert_eq!(stores.conversations.get(owner, id).await.unwrap(), Some(one));
+    assert_eq!(all_messages(&stores, owner, id).await.len(), 1);
+    let two = appended(&stores, owner, id, question(12, limits)).await;
+    assert_eq!(bytes(&two), (2, 2, 2 * size), "exactly at the budget lands");
+    assert_eq!(stores.conversations.append(owner, id, &question(13, limits)).await.unwrap(), AppendOutcome::Full);
+    assert_eq!(stores.conversations.get(owner, id).await.unwrap(), Some(two));
+
+    let first_answer = message(14, Role::Assistant, 14);
+    let three = appended(&stores, owner, id, answer(14)).await;
+    assert_eq!(bytes(&three), (3, 1, 2 * size + first_answer.stored_bytes()));
+    // The answer took more than nothing, so a third question no longer fits beside the last reserve.
+    assert!(!three.has_room_for_a_question(limits, size));
+    assert_eq!(stores.conversations.append(owner, id, &question(15, limits)).await.unwrap(), AppendOutcome::Full);
+    let four = appended(&stores, owner, id, answer(16)).await;
+    assert_eq!((four.message_count, four.answers_pending), (4, 0));
+    let messages = all_messages(&stores, owner, id).await;
+    assert_eq!(messages.len(), 4);
+    assert_eq!(four.message_bytes, stored_bytes(&messages));
+    assert!(four.message_bytes <= budget);
+    // Stored answers take only their own bytes, so what their reserves held beyond that is free again.
+    let five = appended(&stores, owner, id, question(17, limits)).await;
+    assert_eq!(bytes(&five), (5, 1, four.message_bytes + size));
+
+    // The count cap and the byte budget are both checked: a roomy budget does not lift the cap.
+    stores.conversations.insert(&conversation(owner, 2, client_id(1), at(0))).await.unwrap();
+    let roomy = ConversationLimits { message_cap: 2, byte_budget: u64::MAX };
+    appended(&stores, owner, conversation_id(2), question(18, roomy)).await;
+    let outcome = stores.conversations.append(owner, conversation_id(2), &question(19, roomy)).await.unwrap();
+    assert_eq!(outcome, AppendOutcome::Full);
+}
+
+/// Fifty questions at once against a byte budget with room for ten questions and their answers'
+/// reserves: exactly ten land, the rest are `Full`; then all ten answers land, and the stored bytes
+/// never pass the budget and are exactly those of the stored messages.
+pub async fn concurrent_questions_never_pass_the_byte_budget(stores: Stores) {
+    let owner = user(1);
+    let id = conversation_id(1);
+    stores.conversations.insert(&conversation(owner, 1, client_id(1), at(0))).await.unwrap();
+    // Questions 10 to 59 have texts of one length, so the same stored size.
+    let size = message(10, Role::User, 10).stored_bytes();
+    let budget = 10 * (size + Message::ANSWER_RESERVE_BYTES) + size;
+    let limits = ConversationLimits { message_cap: 10_000, byte_budget: budget };
+
+    let appends = (10..60u32)
+        .map(|n| {
+            let store = Arc::clone(&stores.conversations);
+            let new = NewMessage {
+                slot: MessageSlot::Question { limits },
+                ..append_of(message(n, Role::User, i64::from(n)))
+            };
+            assert_eq!(new.message.stored_bytes(), size);
+            async move { store.append(owner, id, &new).await.unwrap() }
+        })
+        .collect();
+    let outcomes = in_parallel(appends).await;
+    let landed = outcomes.iter().filter(|o| matches!(o, AppendOutcome::Appended(_))).count();
+    let full = outcomes.iter().filter(|o| **o == AppendOutcome::Full).count();
+    assert_eq!((landed, full), (10, 40));
+    let header = stores.conversations.get(owner, id).await.unwrap().unwrap();
+    assert_eq!((header.message_count, header.answers_pending, header.message_bytes), (10, 10, 10 * size));
+
+    let answers = (60..70u32)
+        .map(|n| {
+            let store = Arc::clone(&stores.conversations);
+            let new = append_of(message(n, Role::Assistant, i64::from(n)));
+            async move { store.append(owner, id, &new).await.unwrap() }
+        })
+        .collect();
+    assert!(in_parallel(answers).await.iter().all(|o| matches!(o, AppendOutcome::Appended(_))));
+    let header = stores.conversations.get(owner, id).await.unwrap().unwrap();
+    let messages = all_messages(&stores, owner, id).await;
+    assert_eq!((header.message_count, header.answers_pending, messages.len()), (20, 0, 20));
+    assert_eq!(header.message_bytes, stored_bytes(&messages));
+    assert!(header.message_bytes <= budget, "{} bytes over a budget of {budget}", header.message_bytes);
+}
+
+/// An answer's working reads back field by field: every kind of value in the tools' arguments, a
+/// trace that failed beside one that ran, sources with and without a sync time, unsupported figures
+/// and estimated usage; an empty working stays one, and an answer without working has none.
+pub async fn answers_round_trip_their_working(stores: Stores) {
+    let owner = user(1);
+    let id = conversation_id(1);
+    stores.conversations.insert(&conversation(owner, 1, client_id(1), at(0))).await.unwrap();
+    let full = message(1, Role::Assistant, 1);
+    assert_eq!(full.metadata.working, Some(working()));
+    let mut empty = message(2, Role::Assistant, 2);
+    empty.metadata.working = Some(AnswerWorking::default());
+    let mut without = message(3, Role::Assistant, 3);
+    without.metadata.working = None;
+    for m in [&full, &empty, &without] {
+        appended(&stores, owner, id, append_of(m.clone())).await;
+    }
+
+    let messages = all_messages(&stores, owner, id).await;
+    let read_back = messages[0].metadata.working.as_ref().expect("the working is kept");
+    let expected = working();
+    assert_eq!(read_back.tools, expected.tools);
+    assert_eq!(read_back.tools[0].arguments, expected.tools[0].arguments);
+    assert_eq!(read_back.sources, expected.sources);
+    assert_eq!(read_back.grounding, expected.grounding);
+    assert_eq!(read_back.usage, expected.usage);
+    assert!(read_back.demo);
+    assert_eq!(messages, vec![full.clone(), empty, without]);
+    let rated_answer = stores.conversations.set_feedback(owner, id, full.id, Some(Feedback::Positive)).await.unwrap();
+    assert_eq!(rated_answer, FeedbackOutcome::Rated(rated(full, Some(Feedback::Positive))));
 }
 
 /// Only the analyst's messages take a rating, which can be set, changed and cleared; the other

@@ -6,12 +6,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use domain::analyst::{AnswerWorking, Grounding, SourceFreshness, TokenUsage, ToolTrace};
 use domain::cipher::SealedToken;
 use domain::client::{Client, ClientEmail, ClientName, ClientStatus, LogoUrl};
 use domain::conversation::{
-    Conversation, ConversationMetadata, ConversationStatus, ConversationTitle, Feedback, Message, MessageMetadata, Role,
+    Conversation, ConversationLimits, ConversationMetadata, ConversationStatus, ConversationTitle, Feedback, Message,
+    MessageMetadata, Role,
 };
+use domain::daily::{AdDay, CampaignDay, CampaignStatus, Currency, DailyRecord, DayFigures, RankedCount, SiteDay};
+use domain::dates::ClientTimeZone;
 use domain::ids::{ClientId, ConversationId, MessageId, UserId};
 use domain::platform::{
     AnalyticsMetrics, AnalyticsReport, ConnectionStatus, DateRange, DeviceShare, GoogleAdsCampaign,
@@ -19,6 +23,7 @@ use domain::platform::{
     PlatformSnapshot, SealedCredentials, SourceSessions,
 };
 use domain::ports::{MessageSlot, NewMessage, RateWindow};
+use domain::value::Value;
 use uuid::Uuid;
 
 /// 2099-01-01T00:00:00Z in milliseconds since the Unix epoch.
@@ -69,6 +74,7 @@ pub fn client(owner: UserId, n: u8, name: &str) -> Client {
         name: ClientName::new(name).expect("fixture names are valid"),
         email: None,
         logo: None,
+        time_zone: ClientTimeZone::UTC,
         platforms: BTreeMap::new(),
         status: ClientStatus::Active,
         created_at: at(0),
@@ -76,16 +82,23 @@ pub fn client(owner: UserId, n: u8, name: &str) -> Client {
     }
 }
 
-/// A client with every field set: e-mail, logo, a non-default status and all four platforms connected.
+/// A client with every field set: e-mail, logo, a time zone other than UTC, a non-default status and
+/// all four platforms connected.
 pub fn full_client(owner: UserId, n: u8, name: &str) -> Client {
     Client {
         email: Some(ClientEmail::new("marketing@acmecorp.com").expect("fixture e-mail is valid")),
         logo: Some(LogoUrl::new("https://cdn.acmecorp.com/logo.png").expect("fixture logo is valid")),
+        time_zone: time_zone("Europe/Berlin"),
         platforms: Platform::ALL.into_iter().map(|p| (p, connection(p))).collect(),
         status: ClientStatus::Inactive,
         updated_at: at(3),
         ..client(owner, n, name)
     }
+}
+
+/// The IANA time zone `name`.
+pub fn time_zone(name: &str) -> ClientTimeZone {
+    ClientTimeZone::parse(name).expect("fixture time zones are valid")
 }
 
 /// A connection to `platform` with every field in use, each platform with a different mix of
@@ -216,7 +229,8 @@ pub fn conversation(owner: UserId, n: u8, client: ClientId, started: DateTime<Ut
     Conversation::start(conversation_id(n), owner, client, None, started)
 }
 
-/// A conversation with every header field set to a non-default value (archived, titled, with totals).
+/// A conversation with every header field set to a non-default value (archived, titled, with counters
+/// and totals).
 pub fn full_conversation(owner: UserId, n: u8, client: ClientId) -> Conversation {
     Conversation {
         title: Some(ConversationTitle::new("Q3 campaign performance").expect("fixture title is valid")),
@@ -224,6 +238,9 @@ pub fn full_conversation(owner: UserId, n: u8, client: ClientId) -> Conversation
         created_at: at(1),
         updated_at: at(3),
         last_message_at: at(2),
+        message_count: 6,
+        answers_pending: 1,
+        message_bytes: 48_213,
         metadata: ConversationMetadata {
             platforms_queried: BTreeSet::from([Platform::GoogleAnalytics, Platform::MetaAds]),
             total_tokens_used: 1_234,
@@ -232,7 +249,8 @@ pub fn full_conversation(owner: UserId, n: u8, client: ClientId) -> Conversation
     }
 }
 
-/// Message `n` by `role`, written at `at(minute)`; the analyst's answers carry every metadata field.
+/// Message `n` by `role`, written at `at(minute)`; the analyst's answers carry every metadata field,
+/// their [`working`] included.
 pub fn message(n: u32, role: Role, minute: i64) -> Message {
     let metadata = if role == Role::Assistant {
         MessageMetadata {
@@ -242,6 +260,7 @@ pub fn message(n: u32, role: Role, minute: i64) -> Message {
             feedback: None,
             platforms: vec![Platform::MetaAds, Platform::GoogleAnalytics],
             demo_data: true,
+            working: Some(working()),
         }
     } else {
         MessageMetadata::default()
@@ -255,16 +274,67 @@ pub fn message(n: u32, role: Role, minute: i64) -> Message {
     }
 }
 
+/// How an answer was reached, with every field in use: a trace that ran and one that failed, their
+/// arguments a tree of every kind of value (nested objects and lists, strings, booleans, null,
+/// integral, fractional and negative numbers), sources with and without a sync time, figures the
+/// check found unsupported, and estimated usage.
+pub fn working() -> AnswerWorking {
+    let arguments = Value::object()
+        .with("platform", "googleAds")
+        .with(
+            "range",
+            Value::object().with("preset", "last_month").with("start", "2098-12-01").with("end", "2098-12-31"),
+        )
+        .with("compareTo", Value::Null)
+        .with("includeToday", false)
+        .with("limit", 10_u64)
+        .with("minSpend", 12.75)
+        .with("change", -0.125)
+        .with("metrics", vec![Value::from("spend"), Value::from("ctr"), Value::Array(vec![])])
+        .with("filters", vec![Value::object().with("status", "active").with("paused", true), Value::object()]);
+    AnswerWorking {
+        tools: vec![
+            ToolTrace {
+                name: "compare_periods".into(),
+                arguments,
+                platforms: vec![Platform::GoogleAds, Platform::MetaAds],
+                ranges: vec![range("2098-12-01", "2098-12-31"), range("2098-11-01", "2098-11-30")],
+                error: None,
+            },
+            ToolTrace {
+                name: "site_breakdown".into(),
+                arguments: Value::String("{\"by\": \"weather\"}".into()),
+                platforms: vec![],
+                ranges: vec![],
+                error: Some("unknown breakdown \"weather\"; use source, device or page".into()),
+            },
+        ],
+        sources: vec![
+            SourceFreshness { platform: Platform::GoogleAds, last_sync: Some(at(-45)) },
+            SourceFreshness { platform: Platform::MetaAds, last_sync: None },
+        ],
+        demo: true,
+        grounding: Grounding { grounded: false, unsupported: vec!["$1,234.56".into(), "17%".into()] },
+        usage: TokenUsage { input: 1_210, output: 320, estimated: true },
+    }
+}
+
 /// The same message with a rating.
 pub fn rated(mut message: Message, feedback: Option<Feedback>) -> Message {
     message.metadata.feedback = feedback;
     message
 }
 
+/// A message cap of `message_cap` and the default byte budget.
+pub fn cap(message_cap: u32) -> ConversationLimits {
+    ConversationLimits { message_cap, ..ConversationLimits::default() }
+}
+
 /// An append of `message` with no tokens and no platforms: the user's messages as questions under
-/// a cap never reached, the others as answers.
+/// limits never reached, the others as answers.
 pub fn append_of(message: Message) -> NewMessage {
-    let slot = if message.role == Role::User { MessageSlot::Question { cap: 10_000 } } else { MessageSlot::Answer };
+    let slot =
+        if message.role == Role::User { MessageSlot::Question { limits: cap(10_000) } } else { MessageSlot::Answer };
     NewMessage { message, slot, tokens_used: 0, platforms: Vec::new() }
 }
 
@@ -293,6 +363,76 @@ pub fn range(start: &str, end: &str) -> DateRange {
 /// A snapshot of `platform`'s figures for `client` over `range`, fetched at `at(minute)`.
 pub fn snapshot(client: ClientId, platform: Platform, range: DateRange, minute: i64) -> PlatformSnapshot {
     PlatformSnapshot { client_id: client, range, data: data(platform), fetched_at: at(minute) }
+}
+
+/// The day `YYYY-MM-DD`.
+pub fn day(date: &str) -> NaiveDate {
+    date.parse().expect("fixture dates are valid")
+}
+
+/// A record of `client` on `platform` on `date` with every field in use: for an ad platform, a
+/// currency and campaigns of each status, with fractional figures and each optional figure both
+/// present and absent; for Google Analytics 4, every figure and every breakdown. `date` is folded
+/// into the figures so that records of different days differ.
+pub fn daily(client: ClientId, platform: Platform, date: NaiveDate) -> DailyRecord {
+    let salt = u64::from(date.ordinal());
+    let figures = if platform.is_ad_platform() {
+        DayFigures::Ads(AdDay {
+            currency: if platform == Platform::MetaAds { Currency::EUR } else { Currency::USD },
+            campaigns: vec![
+                CampaignDay {
+                    campaign_id: "120210000000001".into(),
+                    name: "Brand – Search".into(),
+                    status: CampaignStatus::Active,
+                    spend: 61.68 + f64::from(date.ordinal()),
+                    impressions: 946 + salt,
+                    clicks: 77,
+                    conversions: Some(4.75),
+                    conversion_value: Some(1_250.5),
+                    leads: Some(3),
+                },
+                CampaignDay {
+                    campaign_id: "120210000000002".into(),
+                    name: "Prospecting | Lookalike 1%".into(),
+                    status: CampaignStatus::Paused,
+                    spend: 0.0,
+                    impressions: 0,
+                    clicks: 0,
+                    conversions: None,
+                    conversion_value: None,
+                    leads: None,
+                },
+                CampaignDay {
+                    campaign_id: "c-3".into(),
+                    name: "Winter sale".into(),
+                    status: CampaignStatus::Ended,
+                    spend: 9.99,
+                    impressions: 120,
+                    clicks: 2,
+                    conversions: Some(0.0),
+                    conversion_value: None,
+                    leads: Some(0),
+                },
+            ],
+        })
+    } else {
+        let ranked = |entries: &[(&str, u64)]| {
+            entries.iter().map(|(name, count)| RankedCount { name: (*name).into(), count: *count }).collect()
+        };
+        DayFigures::Site(SiteDay {
+            sessions: 508 + salt,
+            users: 415,
+            new_users: 233,
+            pageviews: 1_523,
+            engaged_sessions: 301,
+            bounces: 207,
+            session_duration_secs: 94_012.5,
+            top_sources: ranked(&[("google / organic", 283), ("(direct) / (none)", 107), ("facebook / social", 70)]),
+            devices: ranked(&[("desktop", 295), ("mobile", 201), ("tablet", 12)]),
+            top_pages: ranked(&[("/pricing?plan=pro", 210), ("/", 188)]),
+        })
+    };
+    DailyRecord::new(client, platform, date, figures).expect("fixture figures suit their platform")
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@
 
 pub mod clients;
 pub mod conversations;
+pub mod daily;
 pub mod demo;
 pub mod fixtures;
 pub mod job_lock;
@@ -97,6 +98,9 @@ macro_rules! contract_tests {
             conversations::releasing_an_answer_frees_its_place
             conversations::concurrent_appends_lose_nothing
             conversations::concurrent_appends_never_pass_the_cap
+            conversations::append_refuses_past_the_byte_budget
+            conversations::concurrent_questions_never_pass_the_byte_budget
+            conversations::answers_round_trip_their_working
             conversations::feedback_only_on_assistant_messages
             conversations::retention_archives_idle_and_purges_old_deleted
             users::an_unknown_user_reads_as_the_defaults
@@ -106,6 +110,13 @@ macro_rules! contract_tests {
             demo::demo_data_seeds_once
             snapshots::snapshots_round_trip
             snapshots::snapshot_lists_put_the_newest_range_first
+            daily::daily_records_round_trip_every_field
+            daily::saving_the_same_day_again_replaces_it
+            daily::daily_ranges_are_inclusive_and_oldest_first
+            daily::daily_records_are_invisible_to_other_users_and_clients
+            daily::a_range_longer_than_the_limit_reads_only_its_last_days
+            daily::saving_no_daily_records_is_fine
+            daily::concurrent_daily_saves_of_different_days_all_land
             rate_limits::rate_limit_counts_per_window_and_user
             rate_limits::concurrent_rate_limit_hits_are_exact
             job_lock::job_lock_has_one_holder_until_expiry
@@ -133,6 +144,7 @@ mod tests {
             ("users", include_str!("users.rs")),
             ("demo", include_str!("demo.rs")),
             ("snapshots", include_str!("snapshots.rs")),
+            ("daily", include_str!("daily.rs")),
             ("rate_limits", include_str!("rate_limits.rs")),
             ("job_lock", include_str!("job_lock.rs")),
         ];

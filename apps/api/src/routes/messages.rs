@@ -3,17 +3,20 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
+use async_trait::async_trait;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use domain::analyst::{DeltaSink, DiscardDeltas};
-use domain::services::chat::{ChatError, ChatExchange, PreparedTurn};
+use domain::analyst::{AnswerSink, DiscardAnswer, ToolTrace};
+use domain::services::chat::{ChatError, ChatExchange};
 use futures::StreamExt;
-use tokio::sync::mpsc;
-use tokio_stream::wrappers::UnboundedReceiverStream;
+use tokio::sync::{mpsc, oneshot};
+use tokio_stream::wrappers::ReceiverStream;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Problem, request_id};
@@ -21,13 +24,19 @@ use crate::extract::ApiJson;
 use crate::startup::AppState;
 use crate::wire::conversations::{DeltaBody, ExchangeBody, FeedbackRequest, MessageBody, PostMessageRequest};
 use crate::wire::ids::{ConversationIdPath, MessageIdPath, parse_conversation_id, parse_message_id};
+use crate::wire::working::ToolEventBody;
 
 /// Sends a message to the analyst and returns the stored question and answer.
 ///
-/// With `Accept: text/event-stream` the answer is streamed as server-sent events instead: `delta`
+/// With `Accept: text/event-stream` the answer is streamed as server-sent events instead: a `tool`
+/// event as each tool call starts (`{name, platforms, ranges, error}`, with absolute dates), `delta`
 /// events (`{"text": ...}`, concatenating to the answer), then one `done` event carrying the same
 /// body as the JSON response, or one `error` event carrying a problem if the analyst fails. Every
 /// refusal (404, 409, 429, ...) comes before the stream starts, as an ordinary problem response.
+///
+/// The question and its answer are written by a task of their own, so a client that hangs up or a
+/// request that times out never leaves a question with neither an answer nor its reserved place
+/// given back: an answer that has started is finished and stored, and `GET` shows it.
 #[utoipa::path(
     post,
     path = "/v1/conversations/{conversationId}/messages",
@@ -37,7 +46,7 @@ use crate::wire::ids::{ConversationIdPath, MessageIdPath, parse_conversation_id,
     request_body = PostMessageRequest,
     responses(
         (status = 201, description = "The stored question and answer", body = ExchangeBody),
-        (status = 200, description = "With Accept: text/event-stream: `delta` events ({text}), then `done` (the same body as 201) or `error` (a problem)", content_type = "text/event-stream", body = String),
+        (status = 200, description = "With Accept: text/event-stream: `tool` events (a ToolEventBody each), `delta` events (a DeltaBody each), then `done` (the same body as 201) or `error` (a problem)", content_type = "text/event-stream", body = String),
         (status = 400, description = "Malformed id or content (1–4,000 characters)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such conversation of the caller's", body = Problem, content_type = "application/problem+json"),
@@ -58,16 +67,43 @@ pub async fn post_message(
 ) -> Result<Response, ApiError> {
     let id = parse_conversation_id(&conversation_id)?;
     let content = body.content()?;
-    let turn = state.services.chat.prepare(user, id, content).await?;
-    if wants_event_stream(&headers) {
+    let chat = state.services.chat.clone();
+    let (prepared_tx, prepared_rx) = oneshot::channel();
+    let (finished_tx, finished_rx) = oneshot::channel();
+    let (events, sink): (Option<mpsc::Receiver<StreamItem>>, Arc<dyn AnswerSink>) = if wants_event_stream(&headers) {
+        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
+        (Some(rx), Arc::new(ChannelSink::new(tx)))
+    } else {
+        (None, Arc::new(DiscardAnswer))
+    };
+    // Everything from storing the question to storing its answer runs here, whatever becomes of
+    // the request: dropping this handler (a hang-up, a timeout) does not cancel the task.
+    tokio::spawn(async move {
+        let turn = match chat.prepare(user, id, content).await {
+            Ok(turn) => turn,
+            Err(error) => {
+                let _ = prepared_tx.send(Err(error));
+                return;
+            }
+        };
+        let _ = prepared_tx.send(Ok(()));
+        let _ = finished_tx.send(turn.answer(sink).await);
+    });
+    prepared_rx.await.map_err(ApiError::unexpected)??;
+    if let Some(rx) = events {
         let origin = ProblemContext { instance: uri.path().to_owned(), request_id: request_id(&headers) };
-        return Ok(stream_answer(turn, origin));
+        return Ok(stream_answer(rx, finished_rx, origin));
     }
-    // The answer runs in its own task so that a client hanging up mid-answer cannot leave it half
-    // recorded (answer stored but the user's stats not counted).
-    let exchange = tokio::spawn(turn.answer(Arc::new(DiscardDeltas))).await.map_err(ApiError::unexpected)??;
+    let exchange = finished_rx.await.map_err(ApiError::unexpected)??;
     Ok((StatusCode::CREATED, Json(ExchangeBody::from(&exchange))).into_response())
 }
+
+/// Events buffered for a stream before the answer waits for its client (backpressure).
+const STREAM_BUFFER: usize = 64;
+
+/// How long the answer waits for a slow client to take an event before it stops streaming to it;
+/// the answer is still finished and stored.
+const SLOW_CLIENT: Duration = Duration::from_secs(10);
 
 /// Whether the client asked for server-sent events.
 fn wants_event_stream(headers: &HeaderMap) -> bool {
@@ -87,42 +123,72 @@ struct ProblemContext {
 
 /// What the answering task tells the stream.
 enum StreamItem {
+    Tool(Box<ToolEventBody>),
     Delta(String),
-    Done(Box<ChatExchange>),
-    Failed(Box<Problem>),
 }
 
-/// Forwards the model's deltas to the stream; a stream whose client left just drops them.
-struct ChannelSink(mpsc::UnboundedSender<StreamItem>);
+/// Forwards the answer's events to the stream through a bounded channel: a slow client slows the
+/// model down, up to [`SLOW_CLIENT`]; past that, or once the client has gone, events are dropped and
+/// the answer goes on to be stored.
+struct ChannelSink {
+    tx: mpsc::Sender<StreamItem>,
+    gone: AtomicBool,
+}
 
-impl DeltaSink for ChannelSink {
-    fn delta(&self, text: &str) {
-        if !text.is_empty() {
-            let _ = self.0.send(StreamItem::Delta(text.to_owned()));
+impl ChannelSink {
+    fn new(tx: mpsc::Sender<StreamItem>) -> Self {
+        Self { tx, gone: AtomicBool::new(false) }
+    }
+
+    async fn send(&self, item: StreamItem) {
+        if self.gone.load(Ordering::Relaxed) {
+            return;
+        }
+        if self.tx.send_timeout(item, SLOW_CLIENT).await.is_err() {
+            self.gone.store(true, Ordering::Relaxed);
         }
     }
 }
 
-fn stream_answer(turn: PreparedTurn, context: ProblemContext) -> Response {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let sink: Arc<dyn DeltaSink> = Arc::new(ChannelSink(tx.clone()));
-    // The answer is finished and stored even if the client disconnects mid-stream.
-    tokio::spawn(async move {
-        let item = match turn.answer(sink).await {
-            Ok(exchange) => StreamItem::Done(Box::new(exchange)),
-            Err(error) => StreamItem::Failed(Box::new(failure_problem(error, &context))),
-        };
-        let _ = tx.send(item);
+#[async_trait]
+impl AnswerSink for ChannelSink {
+    async fn delta(&self, text: &str) {
+        if !text.is_empty() {
+            self.send(StreamItem::Delta(text.to_owned())).await;
+        }
+    }
+
+    async fn tool(&self, trace: &ToolTrace) {
+        self.send(StreamItem::Tool(Box::new(ToolEventBody::from(trace)))).await;
+    }
+}
+
+/// The SSE response: the answer's events as they come, then `done` or `error`.
+fn stream_answer(
+    rx: mpsc::Receiver<StreamItem>,
+    finished: oneshot::Receiver<Result<ChatExchange, ChatError>>,
+    context: ProblemContext,
+) -> Response {
+    let progress = ReceiverStream::new(rx).map(|item| match item {
+        StreamItem::Tool(body) => event("tool", serde_json::to_string(body.as_ref())),
+        StreamItem::Delta(text) => event("delta", serde_json::to_string(&DeltaBody { text })),
     });
-    let events = UnboundedReceiverStream::new(rx).map(|item| Ok::<Event, Infallible>(to_event(item)));
+    let last = futures::stream::once(async move {
+        let error = match finished.await {
+            Ok(Ok(exchange)) => return event("done", serde_json::to_string(&ExchangeBody::from(&exchange))),
+            Ok(Err(error)) => ApiError::from(error),
+            Err(closed) => ApiError::unexpected(closed),
+        };
+        event("error", serde_json::to_string(&failure_problem(&error, &context)))
+    });
+    let events = progress.chain(last).map(Ok::<Event, Infallible>);
     let mut response = Sse::new(events).keep_alive(KeepAlive::default()).into_response();
     // Ask reverse proxies not to buffer the stream.
     response.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
     response
 }
 
-fn failure_problem(error: ChatError, context: &ProblemContext) -> Problem {
-    let error = ApiError::from(error);
+fn failure_problem(error: &ApiError, context: &ProblemContext) -> Problem {
     error.log();
     Problem {
         instance: Some(context.instance.clone()),
@@ -131,12 +197,7 @@ fn failure_problem(error: ChatError, context: &ProblemContext) -> Problem {
     }
 }
 
-fn to_event(item: StreamItem) -> Event {
-    let (name, data) = match item {
-        StreamItem::Delta(text) => ("delta", serde_json::to_string(&DeltaBody { text })),
-        StreamItem::Done(exchange) => ("done", serde_json::to_string(&ExchangeBody::from(exchange.as_ref()))),
-        StreamItem::Failed(problem) => ("error", serde_json::to_string(problem.as_ref())),
-    };
+fn event(name: &'static str, data: serde_json::Result<String>) -> Event {
     Event::default().event(name).data(data.unwrap_or_default())
 }
 
@@ -171,4 +232,36 @@ pub async fn rate_message(
     };
     let rated = state.services.conversations.rate(user, id, message, rating.map(Into::into)).await?;
     Ok(Json(MessageBody::from(&rated)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_stops_reading_slows_the_answer_then_is_sent_nothing_more() {
+        let (tx, mut rx) = mpsc::channel(1);
+        let sink = ChannelSink::new(tx);
+        sink.delta("one").await;
+        let waited = tokio::time::Instant::now();
+        sink.delta("two").await;
+        assert_eq!(waited.elapsed(), SLOW_CLIENT, "a full buffer holds the answer back, up to the limit");
+        let after = tokio::time::Instant::now();
+        sink.delta("three").await;
+        assert_eq!(after.elapsed(), Duration::ZERO, "then the client is sent nothing more");
+        assert!(matches!(rx.recv().await, Some(StreamItem::Delta(text)) if text == "one"));
+        assert!(rx.try_recv().is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_has_gone_does_not_hold_the_answer_back() {
+        let (tx, rx) = mpsc::channel(1);
+        drop(rx);
+        let sink = ChannelSink::new(tx);
+        let start = tokio::time::Instant::now();
+        for _ in 0..3 {
+            sink.delta("text").await;
+        }
+        assert_eq!(start.elapsed(), Duration::ZERO);
+    }
 }

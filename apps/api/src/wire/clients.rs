@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::client::{Client, ClientChanges, ClientEmail, ClientName, LogoUrl, NewClient};
+use domain::dates::ClientTimeZone;
 use domain::paging::{ClientCursor, Page};
 use domain::platform::{Platform, PlatformAccount};
 use domain::validation::ValidationError;
@@ -27,6 +28,9 @@ pub struct ClientBody {
     pub email: Option<String>,
     /// Logo URL (https).
     pub logo: Option<String>,
+    /// The IANA time zone the analyst reckons the client's dates in ("last month", "yesterday").
+    #[schema(example = "Europe/Berlin")]
+    pub time_zone: String,
     /// Lifecycle status.
     pub status: ClientStatusWire,
     /// When it was created.
@@ -44,6 +48,7 @@ impl From<&Client> for ClientBody {
             name: c.name.as_str().to_owned(),
             email: c.email.as_ref().map(|e| e.as_str().to_owned()),
             logo: c.logo.as_ref().map(|l| l.as_str().to_owned()),
+            time_zone: c.time_zone.name().to_owned(),
             status: c.status.into(),
             created_at: c.created_at,
             updated_at: c.updated_at,
@@ -157,6 +162,9 @@ pub struct CreateClientRequest {
         pattern = r"^https://[^\s/?#]+"
     )]
     pub logo: Option<String>,
+    /// The IANA time zone of the client's reporting (`Europe/Berlin`); `UTC` when absent or `null`.
+    #[schema(example = "Europe/Berlin", max_length = 64)]
+    pub time_zone: Option<String>,
 }
 
 impl TryFrom<CreateClientRequest> for NewClient {
@@ -167,6 +175,7 @@ impl TryFrom<CreateClientRequest> for NewClient {
             name: client_name(&r.name)?,
             email: r.email.as_deref().map(client_email).transpose()?,
             logo: r.logo.as_deref().map(logo_url).transpose()?,
+            time_zone: r.time_zone.as_deref().map(time_zone).transpose()?.unwrap_or_default(),
         })
     }
 }
@@ -187,6 +196,10 @@ pub struct UpdateClientRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, format = "uri", max_length = 2048, pattern = r"^https://[^\s/?#]+")]
     pub logo: Option<Option<String>>,
+    /// New IANA time zone (`Europe/Berlin`).
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false, example = "Europe/Berlin", max_length = 64)]
+    pub time_zone: Option<String>,
     /// New status; `active` restores an archived client.
     #[serde(default, deserialize_with = "non_null")]
     #[schema(nullable = false)]
@@ -201,6 +214,7 @@ impl TryFrom<UpdateClientRequest> for ClientChanges {
             name: r.name.as_deref().map(client_name).transpose()?,
             email: r.email.map(|e| e.as_deref().map(client_email).transpose()).transpose()?,
             logo: r.logo.map(|l| l.as_deref().map(logo_url).transpose()).transpose()?,
+            time_zone: r.time_zone.as_deref().map(time_zone).transpose()?,
             status: r.status.map(Into::into),
         })
     }
@@ -214,6 +228,11 @@ fn client_name(raw: &str) -> Result<ClientName, ValidationError> {
 fn client_email(raw: &str) -> Result<ClientEmail, ValidationError> {
     at_most("email", raw, ClientEmail::MAX_CHARS)?;
     ClientEmail::new(raw)
+}
+
+fn time_zone(raw: &str) -> Result<ClientTimeZone, ValidationError> {
+    at_most("timeZone", raw, 64)?;
+    ClientTimeZone::parse(raw)
 }
 
 fn logo_url(raw: &str) -> Result<LogoUrl, ValidationError> {
@@ -304,7 +323,10 @@ mod tests {
 
     #[test]
     fn validation_names_the_field() {
-        let r = CreateClientRequest { name: "Acme".into(), email: Some("nope".into()), logo: None };
+        let r = CreateClientRequest { name: "Acme".into(), email: Some("nope".into()), logo: None, time_zone: None };
         assert_eq!(NewClient::try_from(r).unwrap_err().field(), "email");
+        let r =
+            CreateClientRequest { name: "Acme".into(), email: None, logo: None, time_zone: Some("Moon/Base".into()) };
+        assert_eq!(NewClient::try_from(r).unwrap_err().field(), "timeZone");
     }
 }

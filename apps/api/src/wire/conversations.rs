@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::wire::cursor;
 use crate::wire::enums::{ConversationStatusInput, ConversationStatusWire, FeedbackWire, PlatformWire, RoleWire};
+use crate::wire::working::WorkingBody;
 use crate::wire::{at_most, double_option, empty_as_none, non_null};
 
 /// A conversation's header (never its messages).
@@ -118,6 +119,9 @@ pub struct MessageMetadataBody {
     pub platforms: Vec<PlatformWire>,
     /// Whether the answer was built from demo data.
     pub demo_data: bool,
+    /// How the answer was reached: the tools with their resolved dates, the sources and their
+    /// freshness, the grounding check, the tokens. `null` on questions.
+    pub working: Option<WorkingBody>,
 }
 
 impl From<&Message> for MessageBody {
@@ -134,6 +138,7 @@ impl From<&Message> for MessageBody {
                 feedback_rating: m.metadata.feedback.map(Into::into),
                 platforms: m.metadata.platforms.iter().map(|p| (*p).into()).collect(),
                 demo_data: m.metadata.demo_data,
+                working: m.metadata.working.as_ref().map(WorkingBody::from),
             },
         }
     }

@@ -8,6 +8,7 @@ pub mod data;
 pub mod enums;
 pub mod ids;
 pub mod me;
+pub mod working;
 
 /// Deserializes a field that may be absent (`None`), `null` (`Some(None)`) or a value
 /// (`Some(Some(v))`), so that PATCH bodies can clear optional fields. Use with `#[serde(default)]`.

@@ -1,13 +1,18 @@
 //! Intent detection: what a question asks for, read with lowercase keyword tables.
 //!
 //! The question is lowercased and split into words (anything but letters and digits separates
-//! words, so "click-through" is "click through"). Phrases of the [table](TERMS) are then matched,
-//! longest first, and each word counts for one phrase only: "cost per click" is CPC, not spend, and
-//! "google ads" is a platform, not the word "ads".
+//! words, so "click-through" is "click through"). Patterns with numbers or month names come first
+//! ("last 14 days", "in October", "October 2025", "Q3 2026", "top 5"), then the phrases of the
+//! [table](TERMS), longest first; each word counts for one phrase only: "cost per click" is CPC, not
+//! spend, "google ads" is a platform, not the word "ads", and "month over month" is a comparison,
+//! not a month.
 
+use domain::dates::Preset;
+use domain::metrics::Metric;
 use domain::platform::Platform;
+use domain::tools::{Dimension, Granularity};
 
-use crate::offline::figures::Metric;
+use crate::offline::period::{Against, Period, Span};
 
 /// How a question ranks campaigns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,42 +32,67 @@ pub enum Superlative {
 pub struct Ranking {
     /// How it was asked.
     pub superlative: Superlative,
-    /// What to rank by; `None` when the question did not say (conversions, else ROAS, else CTR).
+    /// What to rank by; `None` when the question did not say.
     pub measure: Option<Metric>,
 }
 
-/// Whether and how a question is about a period of time.
+/// Which way a question asks figures to have moved: "which campaign's CPA got worse?".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PeriodAsk {
-    /// No period mentioned.
-    Latest,
-    /// One period ("last month"), which the latest snapshot cannot single out.
-    Specific(&'static str),
-    /// A comparison of periods or a trend, which needs history the view does not hold.
-    Comparison,
+pub enum Movement {
+    /// "got worse", "worsened": up for costs, down for results.
+    Worse,
+    /// "improved", "got better".
+    Better,
+    /// "rose", "increased", "grew".
+    Up,
+    /// "dropped", "fell", "declined".
+    Down,
+    /// "changed", "moved".
+    Changed,
 }
 
 /// A question, as understood.
 #[allow(clippy::struct_excessive_bools)] // independent yes-or-no facts read from the question
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Question {
     /// Platforms named, in the order named.
     pub platforms: Vec<Platform>,
+    /// Platforms named that the tools do not read at all (`TikTok`), as people name them.
+    pub other_platforms: Vec<&'static str>,
     /// Figures asked for, in the order asked; the measures of `rankings` are not repeated here.
     pub metrics: Vec<Metric>,
+    /// GA4 breakdowns asked for (traffic sources, devices, pages).
+    pub breakdowns: Vec<Dimension>,
     /// Campaign rankings asked for.
     pub rankings: Vec<Ranking>,
+    /// How many rows a ranking asks for ("top 5").
+    pub limit: Option<u32>,
     /// Whether figures are wanted campaign by campaign.
     pub per_campaign: bool,
     /// Whether the question asks how things are going in general ("overview", "how are we doing").
     pub overview: bool,
     /// Whether the question is about ads in general ("our ads", "paid").
     pub ads_in_general: bool,
+    /// Whether a total across platforms is asked for ("total", "across", "combined").
+    pub total: bool,
     /// A greeting, thanks or a request for help.
     pub small_talk: bool,
-    /// Whether a period is asked for.
-    pub period: PeriodAsk,
-    /// Figures asked for that the data does not hold ("revenue"), as people name them.
+    /// Whether "revenue" or "sales value" was asked for, which the platforms report as conversion
+    /// value.
+    pub revenue: bool,
+    /// Periods named, in the order named.
+    pub periods: Vec<Period>,
+    /// What the period is compared with, when the question says.
+    pub against: Option<Against>,
+    /// Whether a comparison word ("vs", "compared") was used.
+    pub compare: bool,
+    /// Whether figures over time are asked for ("trend", "by week", "chart").
+    pub trend: bool,
+    /// The bucket size asked for ("daily", "by month").
+    pub granularity: Option<Granularity>,
+    /// Which way figures should have moved ("got worse", "dropped").
+    pub movement: Option<Movement>,
+    /// Figures asked for that the data does not hold ("profit"), as people name them.
     pub unavailable: Vec<&'static str>,
 }
 
@@ -70,18 +100,29 @@ pub struct Question {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Term {
     Platform(Platform),
+    OtherPlatform(&'static str),
     Metric(Metric),
+    /// "revenue": the conversion value the ad platforms report.
+    Revenue,
+    Breakdown(Dimension),
     Superlative(Superlative),
+    /// A ranking's size, from "top 5".
+    Limit(u32),
     /// "campaign", "per campaign".
     Campaign,
     /// "platform": rankings compare platforms, which the per-platform figures already do.
     PlatformWord,
     AdsInGeneral,
+    Total,
     Overview,
     SmallTalk,
-    Period,
-    Trend,
+    Period(Period),
+    /// "last month", "previous week": a period, or what another is compared with after "vs".
+    LastSpan(Span),
+    Against(Against),
+    Trend(Option<Granularity>),
     Compare,
+    Movement(Movement),
     Unavailable(&'static str),
 }
 
@@ -110,6 +151,17 @@ const TERMS: &[(&str, Term)] = &[
     ("website", Term::Platform(Platform::GoogleAnalytics)),
     ("site", Term::Platform(Platform::GoogleAnalytics)),
     ("traffic", Term::Platform(Platform::GoogleAnalytics)),
+    ("tiktok", Term::OtherPlatform("TikTok")),
+    ("tik tok", Term::OtherPlatform("TikTok")),
+    ("twitter", Term::OtherPlatform("X (Twitter)")),
+    ("x ads", Term::OtherPlatform("X (Twitter)")),
+    ("bing", Term::OtherPlatform("Microsoft Advertising")),
+    ("microsoft ads", Term::OtherPlatform("Microsoft Advertising")),
+    ("microsoft advertising", Term::OtherPlatform("Microsoft Advertising")),
+    ("pinterest", Term::OtherPlatform("Pinterest")),
+    ("snapchat", Term::OtherPlatform("Snapchat")),
+    ("reddit", Term::OtherPlatform("Reddit")),
+    ("amazon ads", Term::OtherPlatform("Amazon Ads")),
     // Ad metrics.
     ("spend", Term::Metric(Metric::Spend)),
     ("spent", Term::Metric(Metric::Spend)),
@@ -129,12 +181,13 @@ const TERMS: &[(&str, Term)] = &[
     ("conversions", Term::Metric(Metric::Conversions)),
     ("conversion", Term::Metric(Metric::Conversions)),
     ("conv", Term::Metric(Metric::Conversions)),
-    ("leads", Term::Metric(Metric::Conversions)),
-    ("lead", Term::Metric(Metric::Conversions)),
     ("conversion rate", Term::Metric(Metric::ConversionRate)),
     ("conversion rates", Term::Metric(Metric::ConversionRate)),
     ("cvr", Term::Metric(Metric::ConversionRate)),
-    ("lead rate", Term::Metric(Metric::ConversionRate)),
+    ("leads", Term::Metric(Metric::Leads)),
+    ("lead", Term::Metric(Metric::Leads)),
+    ("cpl", Term::Metric(Metric::Cpl)),
+    ("cost per lead", Term::Metric(Metric::Cpl)),
     ("cpc", Term::Metric(Metric::Cpc)),
     ("cost per click", Term::Metric(Metric::Cpc)),
     ("cpm", Term::Metric(Metric::Cpm)),
@@ -142,13 +195,16 @@ const TERMS: &[(&str, Term)] = &[
     ("cost per thousand", Term::Metric(Metric::Cpm)),
     ("cost per thousand impressions", Term::Metric(Metric::Cpm)),
     ("cpa", Term::Metric(Metric::Cpa)),
-    ("cpl", Term::Metric(Metric::Cpa)),
     ("cost per conversion", Term::Metric(Metric::Cpa)),
     ("cost per acquisition", Term::Metric(Metric::Cpa)),
-    ("cost per lead", Term::Metric(Metric::Cpa)),
     ("roas", Term::Metric(Metric::Roas)),
     ("return on ad spend", Term::Metric(Metric::Roas)),
     ("return on spend", Term::Metric(Metric::Roas)),
+    ("conversion value", Term::Metric(Metric::ConversionValue)),
+    ("conversions value", Term::Metric(Metric::ConversionValue)),
+    ("purchase value", Term::Revenue),
+    ("revenue", Term::Revenue),
+    ("purchase revenue", Term::Revenue),
     // Analytics metrics.
     ("sessions", Term::Metric(Metric::Sessions)),
     ("session", Term::Metric(Metric::Sessions)),
@@ -158,10 +214,17 @@ const TERMS: &[(&str, Term)] = &[
     ("user", Term::Metric(Metric::Users)),
     ("visitors", Term::Metric(Metric::Users)),
     ("visitor", Term::Metric(Metric::Users)),
+    ("active users", Term::Metric(Metric::Users)),
+    ("new users", Term::Metric(Metric::NewUsers)),
+    ("new visitors", Term::Metric(Metric::NewUsers)),
     ("pageviews", Term::Metric(Metric::Pageviews)),
     ("pageview", Term::Metric(Metric::Pageviews)),
     ("page views", Term::Metric(Metric::Pageviews)),
     ("page view", Term::Metric(Metric::Pageviews)),
+    ("views", Term::Metric(Metric::Pageviews)),
+    ("engaged sessions", Term::Metric(Metric::EngagedSessions)),
+    ("engagement", Term::Metric(Metric::EngagementRate)),
+    ("engagement rate", Term::Metric(Metric::EngagementRate)),
     ("bounce", Term::Metric(Metric::BounceRate)),
     ("bounce rate", Term::Metric(Metric::BounceRate)),
     ("bounces", Term::Metric(Metric::BounceRate)),
@@ -171,27 +234,31 @@ const TERMS: &[(&str, Term)] = &[
     ("session length", Term::Metric(Metric::AvgSessionDuration)),
     ("time on site", Term::Metric(Metric::AvgSessionDuration)),
     ("duration", Term::Metric(Metric::AvgSessionDuration)),
-    ("sources", Term::Metric(Metric::TopSources)),
-    ("source", Term::Metric(Metric::TopSources)),
-    ("top sources", Term::Metric(Metric::TopSources)),
-    ("traffic sources", Term::Metric(Metric::TopSources)),
-    ("traffic source", Term::Metric(Metric::TopSources)),
-    ("channels", Term::Metric(Metric::TopSources)),
-    ("channel", Term::Metric(Metric::TopSources)),
-    ("referrers", Term::Metric(Metric::TopSources)),
-    ("come from", Term::Metric(Metric::TopSources)),
-    ("comes from", Term::Metric(Metric::TopSources)),
-    ("coming from", Term::Metric(Metric::TopSources)),
-    ("devices", Term::Metric(Metric::Devices)),
-    ("device", Term::Metric(Metric::Devices)),
-    ("mobile", Term::Metric(Metric::Devices)),
-    ("desktop", Term::Metric(Metric::Devices)),
-    ("tablet", Term::Metric(Metric::Devices)),
-    ("pages", Term::Metric(Metric::TopPages)),
-    ("page", Term::Metric(Metric::TopPages)),
-    ("top pages", Term::Metric(Metric::TopPages)),
-    ("landing pages", Term::Metric(Metric::TopPages)),
-    ("content", Term::Metric(Metric::TopPages)),
+    ("pages per session", Term::Metric(Metric::PagesPerSession)),
+    ("pages per visit", Term::Metric(Metric::PagesPerSession)),
+    // Breakdowns.
+    ("sources", Term::Breakdown(Dimension::Source)),
+    ("source", Term::Breakdown(Dimension::Source)),
+    ("top sources", Term::Breakdown(Dimension::Source)),
+    ("traffic sources", Term::Breakdown(Dimension::Source)),
+    ("traffic source", Term::Breakdown(Dimension::Source)),
+    ("channels", Term::Breakdown(Dimension::Source)),
+    ("channel", Term::Breakdown(Dimension::Source)),
+    ("referrers", Term::Breakdown(Dimension::Source)),
+    ("come from", Term::Breakdown(Dimension::Source)),
+    ("comes from", Term::Breakdown(Dimension::Source)),
+    ("coming from", Term::Breakdown(Dimension::Source)),
+    ("devices", Term::Breakdown(Dimension::Device)),
+    ("device", Term::Breakdown(Dimension::Device)),
+    ("mobile", Term::Breakdown(Dimension::Device)),
+    ("desktop", Term::Breakdown(Dimension::Device)),
+    ("tablet", Term::Breakdown(Dimension::Device)),
+    ("pages", Term::Breakdown(Dimension::Page)),
+    ("page", Term::Breakdown(Dimension::Page)),
+    ("top pages", Term::Breakdown(Dimension::Page)),
+    ("landing pages", Term::Breakdown(Dimension::Page)),
+    ("landing page", Term::Breakdown(Dimension::Page)),
+    ("content", Term::Breakdown(Dimension::Page)),
     // Rankings.
     ("best", Term::Superlative(Superlative::Best)),
     ("top", Term::Superlative(Superlative::Best)),
@@ -228,6 +295,17 @@ const TERMS: &[(&str, Term)] = &[
     ("advertising", Term::AdsInGeneral),
     ("paid", Term::AdsInGeneral),
     ("paid media", Term::AdsInGeneral),
+    ("total", Term::Total),
+    ("totals", Term::Total),
+    ("overall", Term::Total),
+    ("combined", Term::Total),
+    ("altogether", Term::Total),
+    ("all together", Term::Total),
+    ("across", Term::Total),
+    ("blended", Term::Total),
+    ("all platforms", Term::Total),
+    ("all channels", Term::Total),
+    ("in total", Term::Total),
     // General questions.
     ("overview", Term::Overview),
     ("summary", Term::Overview),
@@ -236,6 +314,7 @@ const TERMS: &[(&str, Term)] = &[
     ("performance", Term::Overview),
     ("performing", Term::Overview),
     ("perform", Term::Overview),
+    ("performed", Term::Overview),
     ("doing", Term::Overview),
     ("going", Term::Overview),
     ("report", Term::Overview),
@@ -259,56 +338,148 @@ const TERMS: &[(&str, Term)] = &[
     ("help", Term::SmallTalk),
     ("what can you do", Term::SmallTalk),
     ("who are you", Term::SmallTalk),
-    // Time.
-    ("today", Term::Period),
-    ("yesterday", Term::Period),
-    ("this week", Term::Period),
-    ("last week", Term::Period),
-    ("past week", Term::Period),
-    ("previous week", Term::Period),
-    ("this month", Term::Period),
-    ("last month", Term::Period),
-    ("past month", Term::Period),
-    ("previous month", Term::Period),
-    ("this quarter", Term::Period),
-    ("last quarter", Term::Period),
-    ("previous quarter", Term::Period),
-    ("this year", Term::Period),
-    ("last year", Term::Period),
-    ("past year", Term::Period),
-    ("previous year", Term::Period),
-    ("year to date", Term::Period),
-    ("ytd", Term::Period),
-    ("trend", Term::Trend),
-    ("trends", Term::Trend),
-    ("trending", Term::Trend),
-    ("over time", Term::Trend),
-    ("month over month", Term::Trend),
-    ("week over week", Term::Trend),
-    ("year over year", Term::Trend),
-    ("yoy", Term::Trend),
-    ("growth", Term::Trend),
-    ("grew", Term::Trend),
-    ("grown", Term::Trend),
-    ("change", Term::Trend),
-    ("changed", Term::Trend),
-    ("increase", Term::Trend),
-    ("increased", Term::Trend),
-    ("decrease", Term::Trend),
-    ("decreased", Term::Trend),
-    ("dropped", Term::Trend),
-    ("declined", Term::Trend),
+    // Periods.
+    ("today", Term::Period(Period::Preset(Preset::Today))),
+    ("so far today", Term::Period(Period::Preset(Preset::Today))),
+    ("yesterday", Term::Period(Period::Preset(Preset::Yesterday))),
+    ("this week", Term::Period(Period::Preset(Preset::ThisWeek))),
+    ("week to date", Term::Period(Period::Preset(Preset::ThisWeek))),
+    ("wtd", Term::Period(Period::Preset(Preset::ThisWeek))),
+    ("last week", Term::LastSpan(Span::Week)),
+    ("previous week", Term::LastSpan(Span::Week)),
+    ("prior week", Term::LastSpan(Span::Week)),
+    ("past week", Term::Period(Period::Preset(Preset::Last7Days))),
+    ("this month", Term::Period(Period::Preset(Preset::ThisMonth))),
+    ("month to date", Term::Period(Period::Preset(Preset::ThisMonth))),
+    ("mtd", Term::Period(Period::Preset(Preset::ThisMonth))),
+    ("last month", Term::LastSpan(Span::Month)),
+    ("previous month", Term::LastSpan(Span::Month)),
+    ("prior month", Term::LastSpan(Span::Month)),
+    ("past month", Term::Period(Period::Preset(Preset::Last30Days))),
+    ("this quarter", Term::Period(Period::Preset(Preset::ThisQuarter))),
+    ("quarter to date", Term::Period(Period::Preset(Preset::ThisQuarter))),
+    ("qtd", Term::Period(Period::Preset(Preset::ThisQuarter))),
+    ("last quarter", Term::LastSpan(Span::Quarter)),
+    ("previous quarter", Term::LastSpan(Span::Quarter)),
+    ("prior quarter", Term::LastSpan(Span::Quarter)),
+    ("past quarter", Term::Period(Period::Last { count: 3, span: Span::Month })),
+    ("this year", Term::Period(Period::Preset(Preset::ThisYear))),
+    ("year to date", Term::Period(Period::Preset(Preset::ThisYear))),
+    ("ytd", Term::Period(Period::Preset(Preset::ThisYear))),
+    ("last year", Term::LastSpan(Span::Year)),
+    ("previous year", Term::LastSpan(Span::Year)),
+    ("prior year", Term::LastSpan(Span::Year)),
+    ("past year", Term::Period(Period::Last { count: 12, span: Span::Month })),
+    ("first quarter", Term::Period(Period::Quarter { quarter: 1, year: None })),
+    ("second quarter", Term::Period(Period::Quarter { quarter: 2, year: None })),
+    ("third quarter", Term::Period(Period::Quarter { quarter: 3, year: None })),
+    ("fourth quarter", Term::Period(Period::Quarter { quarter: 4, year: None })),
+    // What a period is compared with.
+    ("the week before", Term::Against(Against::Before(Span::Week))),
+    ("week before", Term::Against(Against::Before(Span::Week))),
+    ("week over week", Term::Against(Against::Before(Span::Week))),
+    ("week on week", Term::Against(Against::Before(Span::Week))),
+    ("wow", Term::Against(Against::Before(Span::Week))),
+    ("the month before", Term::Against(Against::Before(Span::Month))),
+    ("month before", Term::Against(Against::Before(Span::Month))),
+    ("month over month", Term::Against(Against::Before(Span::Month))),
+    ("month on month", Term::Against(Against::Before(Span::Month))),
+    ("mom", Term::Against(Against::Before(Span::Month))),
+    ("the quarter before", Term::Against(Against::Before(Span::Quarter))),
+    ("quarter before", Term::Against(Against::Before(Span::Quarter))),
+    ("quarter over quarter", Term::Against(Against::Before(Span::Quarter))),
+    ("qoq", Term::Against(Against::Before(Span::Quarter))),
+    ("the year before", Term::Against(Against::LastYear)),
+    ("year before", Term::Against(Against::LastYear)),
+    ("year over year", Term::Against(Against::LastYear)),
+    ("year on year", Term::Against(Against::LastYear)),
+    ("yoy", Term::Against(Against::LastYear)),
+    ("same period last year", Term::Against(Against::LastYear)),
+    ("same time last year", Term::Against(Against::LastYear)),
+    ("this time last year", Term::Against(Against::LastYear)),
+    ("a year ago", Term::Against(Against::LastYear)),
+    ("the day before", Term::Against(Against::PreviousPeriod)),
+    ("day before", Term::Against(Against::PreviousPeriod)),
+    ("previous period", Term::Against(Against::PreviousPeriod)),
+    ("prior period", Term::Against(Against::PreviousPeriod)),
+    ("preceding period", Term::Against(Against::PreviousPeriod)),
+    ("period before", Term::Against(Against::PreviousPeriod)),
+    ("period over period", Term::Against(Against::PreviousPeriod)),
     ("vs", Term::Compare),
     ("versus", Term::Compare),
     ("compare", Term::Compare),
     ("compared", Term::Compare),
     ("comparison", Term::Compare),
-    // Figures the synced data does not hold.
-    ("revenue", Term::Unavailable("revenue")),
+    ("against", Term::Compare),
+    ("than", Term::Compare),
+    ("relative to", Term::Compare),
+    // Figures over time.
+    ("trend", Term::Trend(None)),
+    ("trends", Term::Trend(None)),
+    ("trending", Term::Trend(None)),
+    ("over time", Term::Trend(None)),
+    ("chart", Term::Trend(None)),
+    ("graph", Term::Trend(None)),
+    ("plot", Term::Trend(None)),
+    ("timeline", Term::Trend(None)),
+    ("time series", Term::Trend(None)),
+    ("daily", Term::Trend(Some(Granularity::Day))),
+    ("by day", Term::Trend(Some(Granularity::Day))),
+    ("per day", Term::Trend(Some(Granularity::Day))),
+    ("each day", Term::Trend(Some(Granularity::Day))),
+    ("day by day", Term::Trend(Some(Granularity::Day))),
+    ("weekly", Term::Trend(Some(Granularity::Week))),
+    ("by week", Term::Trend(Some(Granularity::Week))),
+    ("per week", Term::Trend(Some(Granularity::Week))),
+    ("each week", Term::Trend(Some(Granularity::Week))),
+    ("week by week", Term::Trend(Some(Granularity::Week))),
+    ("monthly", Term::Trend(Some(Granularity::Month))),
+    ("by month", Term::Trend(Some(Granularity::Month))),
+    ("per month", Term::Trend(Some(Granularity::Month))),
+    ("each month", Term::Trend(Some(Granularity::Month))),
+    ("month by month", Term::Trend(Some(Granularity::Month))),
+    // Which way figures moved.
+    ("worse", Term::Movement(Movement::Worse)),
+    ("got worse", Term::Movement(Movement::Worse)),
+    ("worsened", Term::Movement(Movement::Worse)),
+    ("deteriorated", Term::Movement(Movement::Worse)),
+    ("better", Term::Movement(Movement::Better)),
+    ("got better", Term::Movement(Movement::Better)),
+    ("improved", Term::Movement(Movement::Better)),
+    ("improve", Term::Movement(Movement::Better)),
+    ("increase", Term::Movement(Movement::Up)),
+    ("increased", Term::Movement(Movement::Up)),
+    ("rose", Term::Movement(Movement::Up)),
+    ("rise", Term::Movement(Movement::Up)),
+    ("risen", Term::Movement(Movement::Up)),
+    ("grew", Term::Movement(Movement::Up)),
+    ("grown", Term::Movement(Movement::Up)),
+    ("growth", Term::Movement(Movement::Up)),
+    ("went up", Term::Movement(Movement::Up)),
+    ("gone up", Term::Movement(Movement::Up)),
+    ("jumped", Term::Movement(Movement::Up)),
+    ("decrease", Term::Movement(Movement::Down)),
+    ("decreased", Term::Movement(Movement::Down)),
+    ("dropped", Term::Movement(Movement::Down)),
+    ("drop", Term::Movement(Movement::Down)),
+    ("fell", Term::Movement(Movement::Down)),
+    ("fallen", Term::Movement(Movement::Down)),
+    ("declined", Term::Movement(Movement::Down)),
+    ("decline", Term::Movement(Movement::Down)),
+    ("went down", Term::Movement(Movement::Down)),
+    ("gone down", Term::Movement(Movement::Down)),
+    ("change", Term::Movement(Movement::Changed)),
+    ("changed", Term::Movement(Movement::Changed)),
+    ("changes", Term::Movement(Movement::Changed)),
+    ("difference", Term::Movement(Movement::Changed)),
+    // Figures the platforms do not report.
     ("sales", Term::Unavailable("sales")),
     ("profit", Term::Unavailable("profit")),
+    ("profits", Term::Unavailable("profit")),
     ("margin", Term::Unavailable("margins")),
     ("margins", Term::Unavailable("margins")),
+    ("roi", Term::Unavailable("return on investment")),
+    ("return on investment", Term::Unavailable("return on investment")),
     ("aov", Term::Unavailable("average order value")),
     ("average order value", Term::Unavailable("average order value")),
     ("orders", Term::Unavailable("orders")),
@@ -320,12 +491,9 @@ const TERMS: &[(&str, Term)] = &[
     ("reach", Term::Unavailable("reach")),
     ("frequency", Term::Unavailable("frequency")),
     ("video views", Term::Unavailable("video views")),
-    ("engagement", Term::Unavailable("engagement")),
-    ("engagement rate", Term::Unavailable("engagement")),
     ("followers", Term::Unavailable("followers")),
     ("quality score", Term::Unavailable("quality score")),
     ("impression share", Term::Unavailable("impression share")),
-    ("new users", Term::Unavailable("new users")),
     ("returning users", Term::Unavailable("returning users")),
     ("signups", Term::Unavailable("sign-ups")),
     ("sign ups", Term::Unavailable("sign-ups")),
@@ -333,143 +501,311 @@ const TERMS: &[(&str, Term)] = &[
     ("keyword", Term::Unavailable("keywords")),
 ];
 
+/// Month names and their usual abbreviations; "may" is a month only where a date is expected.
+const MONTHS: &[(&str, u32)] = &[
+    ("january", 1),
+    ("jan", 1),
+    ("february", 2),
+    ("feb", 2),
+    ("march", 3),
+    ("mar", 3),
+    ("april", 4),
+    ("apr", 4),
+    ("may", 5),
+    ("june", 6),
+    ("jun", 6),
+    ("july", 7),
+    ("jul", 7),
+    ("august", 8),
+    ("aug", 8),
+    ("september", 9),
+    ("sept", 9),
+    ("sep", 9),
+    ("october", 10),
+    ("oct", 10),
+    ("november", 11),
+    ("nov", 11),
+    ("december", 12),
+    ("dec", 12),
+];
+
+/// Words that may stand between a comparison word and the period compared with: "compared to the
+/// month before".
+const FILLERS: &[&str] = &["the", "to", "with", "in", "for", "during", "of", "what", "it", "was"];
+
 impl Question {
     /// Reads a question.
     pub fn parse(text: &str) -> Self {
         let lowered = text.to_lowercase();
         let words: Vec<&str> = lowered.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-        let mut terms = find_terms(&words);
-        if let Some(at) = numbered_period(&words) {
-            terms.push((at, "", Term::Period));
-            terms.sort_by_key(|(at, _, _)| *at);
-        }
-        Self::from_terms(&terms)
+        let mut used = vec![false; words.len()];
+        let mut terms = patterns(&words, &mut used);
+        terms.extend(find_terms(&words, &mut used));
+        terms.sort_by_key(|t| t.0);
+        Self::from_terms(&words, &terms)
     }
 
-    fn from_terms(terms: &[(usize, &'static str, Term)]) -> Self {
-        let mut q = Question {
-            platforms: Vec::new(),
-            metrics: Vec::new(),
-            rankings: Vec::new(),
-            per_campaign: false,
-            overview: false,
-            ads_in_general: false,
-            small_talk: false,
-            period: PeriodAsk::Latest,
-            unavailable: Vec::new(),
-        };
+    fn from_terms(words: &[&str], terms: &[(usize, usize, Term)]) -> Self {
+        let mut q = Question::default();
         let mut superlatives = Vec::new();
-        let mut periods = Vec::new();
-        let (mut trend, mut compare, mut platform_word) = (false, false, false);
-        for &(_, phrase, term) in terms {
+        let mut platform_word = false;
+        // Periods with whether they follow a comparison word directly: "vs last month".
+        let mut mentions: Vec<(Term, bool)> = Vec::new();
+        let mut compare_end: Option<usize> = None;
+        for &(start, end, term) in terms {
+            let after_compare = compare_end.is_some_and(|e| words[e..start].iter().all(|w| FILLERS.contains(w)));
             match term {
                 Term::Platform(p) => push_new(&mut q.platforms, p),
+                Term::OtherPlatform(name) => push_new(&mut q.other_platforms, name),
                 Term::Metric(m) => push_new(&mut q.metrics, m),
+                Term::Revenue => {
+                    q.revenue = true;
+                    push_new(&mut q.metrics, Metric::ConversionValue);
+                }
+                Term::Breakdown(d) => push_new(&mut q.breakdowns, d),
                 Term::Superlative(s) => push_new(&mut superlatives, s),
+                Term::Limit(n) => q.limit = Some(n),
                 Term::Campaign => q.per_campaign = true,
                 Term::PlatformWord => platform_word = true,
                 Term::AdsInGeneral => q.ads_in_general = true,
+                Term::Total => q.total = true,
                 Term::Overview => q.overview = true,
                 Term::SmallTalk => q.small_talk = true,
-                Term::Period => periods.push(phrase),
-                Term::Trend => trend = true,
-                Term::Compare => compare = true,
+                Term::Period(_) | Term::LastSpan(_) => mentions.push((term, after_compare)),
+                Term::Against(a) => q.against = Some(a),
+                Term::Trend(g) => {
+                    q.trend = true;
+                    q.granularity = q.granularity.or(g);
+                }
+                Term::Compare => {
+                    q.compare = true;
+                    compare_end = Some(end);
+                }
+                Term::Movement(m) => q.movement = q.movement.or(Some(m)),
                 Term::Unavailable(name) => push_new(&mut q.unavailable, name),
             }
         }
-        q.period = match periods.as_slice() {
-            _ if trend || (compare && !periods.is_empty()) || periods.len() > 1 => PeriodAsk::Comparison,
-            [] => PeriodAsk::Latest,
-            [one, ..] => PeriodAsk::Specific(one),
-        };
-        // "Which platform spent most" is answered by the per-platform figures, not by a ranking.
-        if !platform_word {
-            q.rankings = rankings(&superlatives, &mut q.metrics, q.per_campaign);
+        // "Vs last year" is the same days a year earlier, and a lone period right after "vs" is
+        // what the (unnamed) current period is compared with.
+        let compared = mentions
+            .iter()
+            .position(|(term, after)| *after && (mentions.len() == 1 || matches!(term, Term::LastSpan(Span::Year))));
+        if let (Some(at), None) = (compared, q.against) {
+            q.against = Some(match mentions.remove(at).0 {
+                Term::LastSpan(Span::Year) => Against::LastYear,
+                Term::LastSpan(span) => Against::Last(span),
+                Term::Period(period) => Against::Period(period),
+                _ => Against::PreviousPeriod,
+            });
         }
-        if !q.rankings.is_empty() {
-            q.per_campaign = false;
+        q.periods = mentions
+            .iter()
+            .map(|(term, _)| match *term {
+                Term::LastSpan(span) => Period::Preset(last_preset(span)),
+                Term::Period(period) => period,
+                _ => Period::Preset(Preset::Last30Days),
+            })
+            .collect();
+        // "Which platform spent most" is answered by the per-platform figures, not by a ranking.
+        // "Top pages" and "top sources" rank the breakdown itself.
+        if !platform_word {
+            let unmeasured = q.breakdowns.is_empty() && q.metrics.is_empty();
+            q.rankings = rankings(&superlatives, &mut q.metrics, q.per_campaign || unmeasured);
         }
         q
     }
 
-    /// The platforms to ask the `get_client_data` tool for: those named, plus those the metrics asked
-    /// for come from; empty (every platform) when that is all of them or nothing narrows it down.
-    pub fn tool_platforms(&self) -> Vec<Platform> {
-        let mut platforms = self.platforms.clone();
-        if self.metrics.iter().any(|m| !m.is_ad_metric()) {
-            push_new(&mut platforms, Platform::GoogleAnalytics);
-        }
-        let wants_ads = self.ads_in_general
-            || self.per_campaign
-            || !self.rankings.is_empty()
-            || self.metrics.iter().any(|m| m.is_ad_metric());
-        if wants_ads && !platforms.iter().any(|p| p.is_ad_platform()) {
-            for p in Platform::ALL.into_iter().filter(|p| p.is_ad_platform()) {
-                push_new(&mut platforms, p);
-            }
-        }
-        platforms.sort();
-        if platforms.len() == Platform::ALL.len() { Vec::new() } else { platforms }
-    }
-
     /// Whether the question asks for anything the figures could answer.
     pub fn asks_for_figures(&self) -> bool {
+        self.has_subject() || self.trend
+    }
+
+    /// Whether the question names what it is about (figures, platforms, campaigns), as opposed to
+    /// only a period ("and last month?").
+    pub fn has_subject(&self) -> bool {
         !self.metrics.is_empty()
+            || !self.breakdowns.is_empty()
             || !self.rankings.is_empty()
             || self.per_campaign
             || self.overview
             || self.ads_in_general
+            || self.total
             || !self.platforms.is_empty()
+    }
+
+    /// Whether the question is only a period or a comparison, as a follow-up asks ("and the month
+    /// before?", "what about yesterday?").
+    pub fn is_follow_up(&self) -> bool {
+        !self.has_subject()
+            && self.unavailable.is_empty()
+            && self.other_platforms.is_empty()
+            && (!self.periods.is_empty() || self.against.is_some() || self.trend)
+    }
+
+    /// This follow-up, about what `earlier` was about.
+    #[must_use]
+    pub fn about(mut self, earlier: &Question) -> Self {
+        self.platforms.clone_from(&earlier.platforms);
+        self.metrics.clone_from(&earlier.metrics);
+        self.breakdowns.clone_from(&earlier.breakdowns);
+        self.rankings.clone_from(&earlier.rankings);
+        self.limit = self.limit.or(earlier.limit);
+        self.per_campaign = earlier.per_campaign;
+        self.overview = earlier.overview;
+        self.ads_in_general = earlier.ads_in_general;
+        self.total = earlier.total;
+        self.revenue = earlier.revenue;
+        self.movement = self.movement.or(earlier.movement);
+        self
     }
 }
 
-/// The terms in `words`, matched longest phrase first without reusing a word, in question order:
-/// `(position, phrase, term)`.
-fn find_terms(words: &[&str]) -> Vec<(usize, &'static str, Term)> {
-    let mut table: Vec<(Vec<&str>, &'static str, Term)> =
-        TERMS.iter().map(|&(phrase, term)| (phrase.split(' ').collect(), phrase, term)).collect();
-    // Longest first; the sort is stable, so equally long phrases keep the table's order.
-    table.sort_by_key(|(phrase_words, _, _)| std::cmp::Reverse(phrase_words.len()));
-    let mut used = vec![false; words.len()];
+/// The preset of the last complete span.
+const fn last_preset(span: Span) -> Preset {
+    match span {
+        Span::Day => Preset::Yesterday,
+        Span::Week => Preset::LastWeek,
+        Span::Month => Preset::LastMonth,
+        Span::Quarter => Preset::LastQuarter,
+        Span::Year => Preset::LastYear,
+    }
+}
+
+/// A number written in digits or as a word up to twelve.
+fn number(word: &str) -> Option<u32> {
+    const WORDS: [&str; 12] =
+        ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"];
+    if word.len() <= 3 && word.chars().all(|c| c.is_ascii_digit()) {
+        return word.parse().ok().filter(|n| *n > 0);
+    }
+    WORDS.iter().position(|w| *w == word).and_then(|i| u32::try_from(i + 1).ok())
+}
+
+/// A four-digit year from 2000 to 2100.
+fn year(word: Option<&&str>) -> Option<i32> {
+    word.filter(|w| w.len() == 4).and_then(|w| w.parse::<i32>().ok()).filter(|y| (2000..=2100).contains(y))
+}
+
+fn span(word: &str) -> Option<Span> {
+    match word {
+        "day" | "days" => Some(Span::Day),
+        "week" | "weeks" => Some(Span::Week),
+        "month" | "months" => Some(Span::Month),
+        "quarter" | "quarters" => Some(Span::Quarter),
+        "year" | "years" => Some(Span::Year),
+        _ => None,
+    }
+}
+
+/// The terms written with numbers or month names, marking their words used: "last 14 days", "the
+/// past two weeks", "in October", "October 2025", "Q3 2026", "in 2025", "top 5".
+fn patterns(words: &[&str], used: &mut [bool]) -> Vec<(usize, usize, Term)> {
     let mut found = Vec::new();
-    for (phrase_words, phrase, term) in &table {
+    let mut mark = |found: &mut Vec<(usize, usize, Term)>, start: usize, end: usize, term: Term| {
+        used[start..end].iter_mut().for_each(|u| *u = true);
+        found.push((start, end, term));
+    };
+    let mut i = 0;
+    while i < words.len() {
+        let word = words[i];
+        let next = words.get(i + 1).copied();
+        // "last 14 days", "past 3 months", "previous two weeks".
+        if matches!(word, "last" | "past" | "previous" | "prior") {
+            if let (Some(count), Some(span)) = (next.and_then(number), words.get(i + 2).and_then(|w| span(w))) {
+                mark(&mut found, i, i + 3, Term::Period(Period::Last { count, span }));
+                i += 3;
+                continue;
+            }
+        }
+        // "top 5 campaigns", "5 best campaigns".
+        if word == "top" {
+            if let Some(n) = next.and_then(number) {
+                mark(&mut found, i, i + 2, Term::Superlative(Superlative::Best));
+                found.push((i + 1, i + 2, Term::Limit(n)));
+                i += 2;
+                continue;
+            }
+        }
+        if let (Some(n), Some("best" | "worst")) = (number(word), next) {
+            if next.is_none_or(|w| span(w).is_none()) {
+                mark(&mut found, i, i + 1, Term::Limit(n));
+                i += 1;
+                continue;
+            }
+        }
+        // "Q3", "Q3 2026".
+        if let Some(quarter) =
+            word.strip_prefix('q').and_then(|q| q.parse::<u32>().ok()).filter(|q| (1..=4).contains(q))
+        {
+            if word.len() == 2 {
+                let y = year(words.get(i + 1));
+                let end = if y.is_some() { i + 2 } else { i + 1 };
+                mark(&mut found, i, end, Term::Period(Period::Quarter { quarter, year: y }));
+                i = end;
+                continue;
+            }
+        }
+        // "October", "in Oct 2025"; "may" only after "in", "for", "during", "of", "since" or before
+        // a year, so that "may I ask" is not a month.
+        if let Some(&(_, month)) = MONTHS.iter().find(|(name, _)| *name == word) {
+            let y = year(words.get(i + 1));
+            let dated = i > 0 && matches!(words[i - 1], "in" | "for" | "during" | "of" | "since" | "from" | "vs");
+            if word != "may" || dated || y.is_some() {
+                let end = if y.is_some() { i + 2 } else { i + 1 };
+                mark(&mut found, i, end, Term::Period(Period::Month { month, year: y }));
+                i = end;
+                continue;
+            }
+        }
+        // "in 2025", "2026 vs 2025".
+        if let Some(y) = year(Some(&word)) {
+            mark(&mut found, i, i + 1, Term::Period(Period::Year(y)));
+        }
+        i += 1;
+    }
+    found
+}
+
+/// The terms of the table in `words`, matched longest phrase first without reusing a word:
+/// `(first word, end, term)`.
+fn find_terms(words: &[&str], used: &mut [bool]) -> Vec<(usize, usize, Term)> {
+    let mut table: Vec<(Vec<&str>, Term)> =
+        TERMS.iter().map(|&(phrase, term)| (phrase.split(' ').collect(), term)).collect();
+    // Longest first; the sort is stable, so equally long phrases keep the table's order.
+    table.sort_by_key(|(phrase_words, _)| std::cmp::Reverse(phrase_words.len()));
+    let mut found = Vec::new();
+    for (phrase_words, term) in &table {
         let n = phrase_words.len();
         for start in 0..words.len().saturating_sub(n - 1) {
             let span = start..start + n;
             if used[span.clone()].iter().all(|u| !u) && words[span.clone()] == phrase_words[..] {
                 used[span].iter_mut().for_each(|u| *u = true);
-                found.push((start, *phrase, *term));
+                found.push((start, start + n, *term));
             }
         }
     }
-    found.sort_by_key(|(at, _, _)| *at);
     found
 }
 
-/// Where "last 30 days" and the like start: "last" or "past", a number, then a unit of time.
-fn numbered_period(words: &[&str]) -> Option<usize> {
-    words.windows(3).position(|w| {
-        matches!(w[0], "last" | "past" | "previous")
-            && w[1].chars().all(|c| c.is_ascii_digit())
-            && matches!(w[2], "day" | "days" | "week" | "weeks" | "month" | "months" | "year" | "years")
-    })
-}
-
-/// The rankings the superlatives ask for. Metrics that can measure them become their measures and
-/// leave `metrics`: "best CTR" ranks by CTR, "most spend" ranks by spend, but "best campaign and total
+/// The rankings the superlatives ask for, `about_campaigns` when the question is about campaigns or
+/// names nothing else to rank. Metrics that can measure them become their measures and leave
+/// `metrics`: "best CTR" ranks by CTR, "most spend" ranks by spend, but "best campaign and total
 /// spend" ranks by the default measure and still reports spend.
 fn rankings(superlatives: &[Superlative], metrics: &mut Vec<Metric>, about_campaigns: bool) -> Vec<Ranking> {
     let mut out = Vec::new();
     let mut measures_used = Vec::new();
     for &superlative in superlatives {
-        let judges = |m: &Metric| match superlative {
-            Superlative::Best | Superlative::Worst => m.higher_is_better().is_some(),
-            Superlative::Highest | Superlative::Lowest => m.is_ad_metric(),
+        let judges = |m: &Metric| {
+            m.is_ad_metric()
+                && match superlative {
+                    Superlative::Best | Superlative::Worst => m.higher_is_better().is_some(),
+                    Superlative::Highest | Superlative::Lowest => true,
+                }
         };
         let measures: Vec<Metric> = metrics.iter().copied().filter(judges).collect();
         // "Most" and "top" are everyday words: they rank only what can be ranked, or campaigns.
         let ranks = match superlative {
-            Superlative::Best | Superlative::Worst => about_campaigns || !measures.is_empty() || metrics.is_empty(),
+            Superlative::Best | Superlative::Worst => about_campaigns || !measures.is_empty(),
             Superlative::Highest | Superlative::Lowest => !measures.is_empty(),
         };
         if !ranks {
@@ -516,6 +852,7 @@ mod tests {
         for (text, platforms) in cases {
             assert_eq!(Question::parse(text).platforms, *platforms, "{text}");
         }
+        assert_eq!(Question::parse("tiktok spend").other_platforms, ["TikTok"]);
     }
 
     #[test]
@@ -528,17 +865,19 @@ mod tests {
             ("return on ad spend", &[M::Roas]),
             ("spend, clicks and impressions", &[M::Spend, M::Clicks, M::Impressions]),
             ("conversion rate and conversions", &[M::ConversionRate, M::Conversions]),
-            ("LinkedIn leads and cost per lead", &[M::Conversions, M::Cpa]),
+            ("LinkedIn leads and cost per lead", &[M::Leads, M::Cpl]),
             ("bounce rate", &[M::BounceRate]),
             ("average session duration and sessions", &[M::AvgSessionDuration, M::Sessions]),
-            ("top traffic sources", &[M::TopSources]),
-            ("mobile vs desktop", &[M::Devices]),
-            ("top pages by page views", &[M::TopPages, M::Pageviews]),
+            ("new users and engagement rate", &[M::NewUsers, M::EngagementRate]),
+            ("what's our revenue", &[M::ConversionValue]),
             ("what's our CPM", &[M::Cpm]),
         ];
         for (text, metrics) in cases {
             assert_eq!(Question::parse(text).metrics, *metrics, "{text}");
         }
+        assert!(Question::parse("what's our revenue").revenue);
+        assert_eq!(Question::parse("top pages by page views").breakdowns, [Dimension::Page]);
+        assert_eq!(Question::parse("mobile vs desktop").breakdowns, [Dimension::Device]);
     }
 
     #[test]
@@ -559,54 +898,72 @@ mod tests {
         for (text, rankings) in cases {
             assert_eq!(Question::parse(text).rankings, *rankings, "{text}");
         }
+        assert_eq!(Question::parse("top 3 campaigns by clicks").limit, Some(3));
     }
 
     #[test]
-    fn a_ranked_measure_is_not_also_reported_on_its_own() {
-        let q = Question::parse("best campaign by CTR, and our total spend");
-        assert_eq!(q.rankings, [Ranking { superlative: Superlative::Best, measure: Some(M::Ctr) }]);
-        assert_eq!(q.metrics, [M::Spend]);
-    }
-
-    #[test]
-    fn periods_and_comparisons_of_periods_are_told_apart() {
-        let cases: &[(&str, PeriodAsk)] = &[
-            ("total spend", PeriodAsk::Latest),
-            ("google ads vs meta spend", PeriodAsk::Latest),
-            ("spend last month", PeriodAsk::Specific("last month")),
-            ("clicks in the last 30 days", PeriodAsk::Specific("")),
-            ("spend last month vs this month", PeriodAsk::Comparison),
-            ("how did sessions change?", PeriodAsk::Comparison),
-            ("spend trend over time", PeriodAsk::Comparison),
-            ("compare clicks to last week", PeriodAsk::Comparison),
+    fn period_words_are_read_with_what_they_are_compared_with() {
+        let p = Period::Preset;
+        let cases: Vec<(&str, Vec<Period>, Option<Against>)> = vec![
+            ("total spend", vec![], None),
+            ("google ads vs meta spend", vec![], None),
+            ("spend last month", vec![p(Preset::LastMonth)], None),
+            ("clicks in the last 14 days", vec![Period::Last { count: 14, span: Span::Day }], None),
+            ("sessions over the past two weeks", vec![Period::Last { count: 2, span: Span::Week }], None),
+            ("spend in October", vec![Period::Month { month: 10, year: None }], None),
+            ("spend in Oct 2025", vec![Period::Month { month: 10, year: Some(2025) }], None),
+            ("may I see spend for May?", vec![Period::Month { month: 5, year: None }], None),
+            ("Q3 spend", vec![Period::Quarter { quarter: 3, year: None }], None),
+            ("Q3 2026 spend", vec![Period::Quarter { quarter: 3, year: Some(2026) }], None),
+            ("spend year to date", vec![p(Preset::ThisYear)], None),
+            ("spend last month vs the month before", vec![p(Preset::LastMonth)], Some(Against::Before(Span::Month))),
+            ("spend month over month", vec![], Some(Against::Before(Span::Month))),
+            ("sessions vs last month", vec![], Some(Against::Last(Span::Month))),
+            ("clicks compared to the previous period", vec![], Some(Against::PreviousPeriod)),
+            ("spend this month vs last month", vec![p(Preset::ThisMonth), p(Preset::LastMonth)], None),
+            ("ctr yoy", vec![], Some(Against::LastYear)),
+            ("spend last week vs last year", vec![p(Preset::LastWeek)], Some(Against::LastYear)),
+            ("spend in 2025", vec![Period::Year(2025)], None),
         ];
-        for (text, period) in cases {
-            assert_eq!(Question::parse(text).period, *period, "{text}");
+        for (text, periods, against) in cases {
+            let q = Question::parse(text);
+            assert_eq!((q.periods, q.against), (periods, against), "{text}");
         }
+    }
+
+    #[test]
+    fn trend_words_ask_for_figures_over_time_by_their_bucket() {
+        let cases = [
+            ("spend trend", true, None),
+            ("sessions by week", true, Some(Granularity::Week)),
+            ("daily clicks", true, Some(Granularity::Day)),
+            ("monthly spend chart", true, Some(Granularity::Month)),
+            ("spend month over month", false, None),
+        ];
+        for (text, trend, granularity) in cases {
+            let q = Question::parse(text);
+            assert_eq!((q.trend, q.granularity), (trend, granularity), "{text}");
+        }
+        assert_eq!(Question::parse("which campaign's CPA got worse?").movement, Some(Movement::Worse));
     }
 
     #[test]
     fn figures_the_data_lacks_are_named() {
-        let q = Question::parse("What's our revenue and profit margin?");
-        assert_eq!(q.unavailable, ["revenue", "profit", "margins"]);
+        let q = Question::parse("What's our profit and margin?");
+        assert_eq!(q.unavailable, ["profit", "margins"]);
         assert!(q.metrics.is_empty());
     }
 
     #[test]
-    fn the_tool_is_asked_for_the_platforms_the_question_needs() {
-        let cases: &[(&str, &[Platform])] = &[
-            ("google ads spend", &[P::GoogleAds]),
-            ("bounce rate", &[P::GoogleAnalytics]),
-            ("sessions from facebook", &[P::GoogleAnalytics, P::MetaAds]),
-            ("total spend", &[P::GoogleAds, P::MetaAds, P::LinkedinAds]),
-            ("best campaign", &[P::GoogleAds, P::MetaAds, P::LinkedinAds]),
-            ("bounce rate and total spend", &[]),
-            ("how are we doing?", &[]),
-            ("hello", &[]),
-        ];
-        for (text, platforms) in cases {
-            assert_eq!(Question::parse(text).tool_platforms(), *platforms, "{text}");
-        }
+    fn a_question_of_only_a_period_follows_up_on_the_one_before() {
+        let earlier = Question::parse("google ads spend last week");
+        let follow_up = Question::parse("and the month before?");
+        assert!(follow_up.is_follow_up());
+        let q = Question::parse("what about yesterday?").about(&earlier);
+        assert_eq!(q.platforms, [P::GoogleAds]);
+        assert_eq!(q.metrics, [M::Spend]);
+        assert_eq!(q.periods, [Period::Preset(Preset::Yesterday)]);
+        assert!(!Question::parse("hello").is_follow_up());
     }
 
     #[test]

@@ -1,15 +1,17 @@
 //! Requests and tool calls rendered as text, to estimate the tokens a hosted model would have read
-//! and written for them.
+//! and written for them: the tools' JSON Schema definitions, every turn, each call's arguments and
+//! each result as the JSON a model is sent ([`ToolOutput::to_value`]).
 
 use std::fmt::Write;
 
-use domain::analyst::{ChatRequest, ChatTurn, ToolCall, ToolOutput, ToolRequest};
+use domain::analyst::{ChatRequest, ChatTurn};
+use domain::tools::{ToolCall, ToolOutput};
 
 /// Everything a model reads for `request`: the tools offered and every turn, tool results included.
 pub fn request(request: &ChatRequest) -> String {
     let mut out = String::new();
     for tool in &request.tools {
-        let _ = writeln!(out, "tool {}: {}", tool.name(), tool.description());
+        let _ = writeln!(out, "tool {}: {}", tool.name(), tool.parameters().to_json_schema());
     }
     for turn in &request.turns {
         match turn {
@@ -24,55 +26,70 @@ pub fn request(request: &ChatRequest) -> String {
                 out.push_str(&tool_calls_text(tool_calls));
             }
             ChatTurn::Tool { call_id, output } => {
-                // The figures' debug form is about as long as the JSON a hosted model would be sent.
-                let ToolOutput::ClientData(view) = output;
-                let _ = writeln!(out, "tool {call_id}: {view:?}");
+                let _ = writeln!(out, "tool {call_id}: {}", result(output));
             }
         }
     }
     out
 }
 
+/// A result as a model is sent it.
+fn result(output: &ToolOutput) -> String {
+    output.to_value().to_string()
+}
+
 /// Tool calls as a model writes them: one `id name {arguments}` line each.
 pub fn tool_calls_text(calls: &[ToolCall]) -> String {
     let mut out = String::new();
     for call in calls {
-        let ToolRequest::ClientData { platforms } = &call.request;
-        let keys: Vec<String> = platforms.iter().map(|p| format!("\"{}\"", p.key())).collect();
-        let _ = writeln!(out, "{} get_client_data {{\"platforms\":[{}]}}", call.id, keys.join(","));
+        let _ = writeln!(out, "{} {} {}", call.id, call.name, call.arguments);
     }
     out
 }
 
 #[cfg(test)]
 mod tests {
-    use domain::analyst::{ClientDataView, ToolKind};
+    use domain::analyst::AnalystContext;
+    use domain::dates::{ClientTimeZone, Preset, RangeSpec};
     use domain::platform::Platform;
+    use domain::tools::{ToolKind, ToolRequest};
 
     use super::*;
 
     #[test]
-    fn every_turn_and_tool_result_is_rendered() {
-        let view = ClientDataView { client_name: "Acme".into(), demo: true, sources: vec![] };
-        let call = ToolCall {
-            id: "call_1".into(),
-            request: ToolRequest::ClientData { platforms: vec![Platform::GoogleAds, Platform::MetaAds] },
-        };
+    fn every_turn_tool_definition_and_tool_result_is_rendered() {
+        let call = ToolCall::of(
+            "call_1",
+            &ToolRequest::PlatformSummary {
+                platform: Platform::GoogleAds,
+                range: RangeSpec::preset(Preset::LastMonth),
+            },
+        );
+        let error =
+            ToolOutput::Error { tool: Some(ToolKind::PlatformSummary), message: "googleAds is not connected".into() };
         let text = request(&ChatRequest {
             turns: vec![
                 ChatTurn::System("be brief".into()),
                 ChatTurn::User("spend?".into()),
                 ChatTurn::Assistant { text: String::new(), tool_calls: vec![call] },
-                ChatTurn::Tool { call_id: "call_1".into(), output: ToolOutput::ClientData(view) },
+                ChatTurn::Tool { call_id: "call_1".into(), output: error },
             ],
             tools: ToolKind::ALL.to_vec(),
+            context: AnalystContext {
+                client_name: "Acme".into(),
+                today: "2026-12-01".parse().unwrap(),
+                time_zone: ClientTimeZone::UTC,
+                demo: true,
+                platforms: vec![],
+            },
         });
         for part in [
-            "tool get_client_data: Returns",
+            "tool get_platform_summary: {\"type\":\"object\"",
+            "tool get_timeseries: {",
             "system: be brief",
             "user: spend?",
-            "call_1 get_client_data {\"platforms\":[\"googleAds\",\"metaAds\"]}",
-            "tool call_1: ClientDataView { client_name: \"Acme\"",
+            "call_1 get_platform_summary {\"platform\":\"googleAds\",\"range\":{\"preset\":\"last_month\"}}",
+            "tool call_1: {\"error\":\"googleAds is not connected\"}",
         ] {
             assert!(text.contains(part), "{part} missing from {text}");
         }

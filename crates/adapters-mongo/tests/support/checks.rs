@@ -10,13 +10,14 @@ use adapters_mongo::{IndexChange, MongoConfig, MongoStores};
 use bson::oid::ObjectId;
 use bson::{Bson, Document, doc};
 use domain::conversation::Role;
-use domain::ports::{ClientStore, ConversationStore, JobLock, StoreError};
+use domain::platform::Platform;
+use domain::ports::{ClientStore, ConversationStore, DailyStore, JobLock, StoreError};
 use futures::TryStreamExt;
 use mongodb::IndexModel;
 use mongodb::options::IndexOptions;
 use secrecy::SecretString;
 use store_contract::fixtures::{
-    append_of, at, client, client_id, conversation, conversation_id, full_client, message, user,
+    append_of, at, client, client_id, conversation, conversation_id, daily, day, full_client, message, range, user,
 };
 use store_contract::in_parallel;
 
@@ -67,6 +68,14 @@ fn expected() -> Vec<Expected> {
             "platform_snapshots",
             "userId_1_clientId_1_platform_1_dateRange.start_-1_dateRange.end_-1",
             doc! { "userId": 1, "clientId": 1, "platform": 1, "dateRange.start": -1, "dateRange.end": -1 },
+            true,
+            None,
+            None,
+        ),
+        (
+            "platform_daily",
+            "userId_1_clientId_1_platform_1_date_1",
+            doc! { "userId": 1, "clientId": 1, "platform": 1, "date": 1 },
             true,
             None,
             None,
@@ -192,7 +201,13 @@ fn index(keys: Document, name: &str, expire_after: Option<Duration>) -> IndexMod
     IndexModel::builder().keys(keys).options(options).build()
 }
 
-/// As stored on the server, ids are ObjectIds, dates are BSON dates, tokens are the sealed text.
+/// Whether `value` is a number, of whichever BSON type the server keeps it as.
+fn is_number(value: Option<&Bson>) -> bool {
+    matches!(value, Some(Bson::Int32(_) | Bson::Int64(_) | Bson::Double(_)))
+}
+
+/// As stored on the server, ids are ObjectIds, dates are BSON dates, tokens are the sealed text; a
+/// client keeps its time zone's name, a conversation its stored bytes, an answer its working.
 pub async fn documents_on_the_server_have_the_schemas_field_types(stores: &MongoStores) {
     let owner = user(1);
     stores.clients.insert(&full_client(owner, 1, "Acme Corp")).await.unwrap();
@@ -207,6 +222,7 @@ pub async fn documents_on_the_server_have_the_schemas_field_types(stores: &Mongo
     let analytics = client.get_document("platforms").unwrap().get_document("googleAnalytics").unwrap();
     assert!(analytics.get_document("metrics").unwrap().contains_key("bounceRate"));
     assert!(analytics.get_str("accessToken").unwrap().starts_with("k2025:"), "only the sealed token is stored");
+    assert_eq!(client.get_str("timeZone").unwrap(), "Europe/Berlin");
 
     let chat = database.collection::<Document>("conversations").find_one(doc! {}).await.unwrap().unwrap();
     assert!(matches!(chat.get("_id"), Some(Bson::ObjectId(_))));
@@ -216,7 +232,80 @@ pub async fn documents_on_the_server_have_the_schemas_field_types(stores: &Mongo
     let first = chat.get_array("messages").unwrap()[0].as_document().unwrap().clone();
     assert_eq!(first.get_str("role").unwrap(), "assistant");
     assert!(matches!(first.get("timestamp"), Some(Bson::DateTime(_))));
-    assert_eq!(first.get_document("metadata").unwrap().get_str("model").unwrap(), "gpt-4o-mini-2024-07-18");
+    let metadata = first.get_document("metadata").unwrap();
+    assert_eq!(metadata.get_str("model").unwrap(), "gpt-4o-mini-2024-07-18");
+    assert!(is_number(chat.get("messageBytes")), "{chat}");
+    let working = metadata.get_document("working").unwrap();
+    let tool = working.get_array("tools").unwrap()[0].as_document().unwrap();
+    assert_eq!(tool.get_document("arguments").unwrap().get_str("platform").unwrap(), "googleAds");
+    // Written as a double; a JavaScript server (CongoDB) keeps an integral one as an Int32.
+    assert!(is_number(tool.get_document("arguments").unwrap().get("limit")));
+    let first_range = tool.get_array("ranges").unwrap()[0].as_document().unwrap();
+    assert!(matches!(first_range.get("start"), Some(Bson::DateTime(_))));
+    let source = working.get_array("sources").unwrap()[0].as_document().unwrap();
+    assert!(matches!(source.get("lastSync"), Some(Bson::DateTime(_))));
+    assert!(working.get_document("grounding").unwrap().get_bool("grounded").is_ok());
+    assert!(is_number(working.get_document("usage").unwrap().get("input")));
+}
+
+/// As stored on the server, a day's document has ObjectId keys, its day as a BSON date at 00:00
+/// UTC, and its figures in the shape `crate::daily` documents: `currency` and `campaigns` for an
+/// ad platform, `site` for Google Analytics 4.
+pub async fn daily_documents_on_the_server_have_their_field_types(stores: &MongoStores) {
+    let owner = user(1);
+    let records = [
+        daily(client_id(1), Platform::GoogleAds, day("2098-11-03")),
+        daily(client_id(1), Platform::GoogleAnalytics, day("2098-11-03")),
+    ];
+    stores.daily.save(owner, &records).await.unwrap();
+
+    let collection = stores.database().collection::<Document>("platform_daily");
+    let ads = collection.find_one(doc! { "platform": "googleAds" }).await.unwrap().unwrap();
+    assert!(matches!(ads.get("userId"), Some(Bson::ObjectId(_))));
+    assert!(matches!(ads.get("clientId"), Some(Bson::ObjectId(_))));
+    let Some(Bson::DateTime(date)) = ads.get("date") else { panic!("date is a BSON date: {ads}") };
+    assert_eq!(date.timestamp_millis(), 4_065_811_200_000, "2098-11-03T00:00:00Z");
+    assert_eq!(ads.get_str("currency").unwrap(), "USD");
+    assert!(!ads.contains_key("site"));
+    let campaign = ads.get_array("campaigns").unwrap()[0].as_document().unwrap();
+    assert_eq!(campaign.get_str("campaignId").unwrap(), "120210000000001");
+    assert_eq!(campaign.get_str("status").unwrap(), "active");
+    assert!(matches!(campaign.get("spend"), Some(Bson::Double(_))));
+    for count in ["impressions", "clicks", "leads"] {
+        assert!(is_number(campaign.get(count)), "{count} in {campaign}");
+    }
+    let paused = ads.get_array("campaigns").unwrap()[1].as_document().unwrap();
+    assert!(!paused.contains_key("conversions") && !paused.contains_key("leads"), "absent figures are left out");
+
+    let site_day = collection.find_one(doc! { "platform": "googleAnalytics" }).await.unwrap().unwrap();
+    assert!(!site_day.contains_key("currency") && !site_day.contains_key("campaigns"));
+    let site = site_day.get_document("site").unwrap();
+    for count in ["sessions", "users", "newUsers", "pageviews", "engagedSessions", "bounces"] {
+        assert!(is_number(site.get(count)), "{count} in {site}");
+    }
+    let source = site.get_array("topSources").unwrap()[0].as_document().unwrap();
+    assert_eq!(source.get_str("name").unwrap(), "google / organic");
+    assert!(is_number(source.get("count")));
+    assert_eq!(collection.count_documents(doc! {}).await.unwrap(), 2);
+}
+
+/// Twenty first saves of one day at once store one document: on a real MongoDB, the losers of the
+/// insert race get a duplicate key from the unique index and replace the winner's document.
+pub async fn concurrent_first_saves_of_one_day_store_one_document(stores: &MongoStores) {
+    let record = daily(client_id(1), Platform::MetaAds, day("2098-11-03"));
+    let saves = (0..20)
+        .map(|_| {
+            let store = Arc::clone(&stores.daily);
+            let record = record.clone();
+            async move { store.save(user(1), &[record]).await }
+        })
+        .collect();
+    let results = in_parallel(saves).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let documents = stores.database().collection::<Document>("platform_daily").count_documents(doc! {}).await.unwrap();
+    assert_eq!(documents, 1);
+    let november = range("2098-11-01", "2098-11-30");
+    assert_eq!(stores.daily.range(user(1), client_id(1), Platform::MetaAds, november).await.unwrap(), vec![record]);
 }
 
 /// Indexes whose options differ are replaced, and the schema's TTL on `createdAt` is dropped.

@@ -1,26 +1,30 @@
-//! Chatting with the analyst: store the question, let the model answer with the client's data
-//! through tools, store the answer with its model, tokens and cost.
+//! Chatting with the analyst: store the question, let the model answer with the client's figures
+//! through the tools, check the answer's figures against what the tools returned, and store the
+//! answer with its model, tokens, cost and working.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::future::join_all;
+
 use crate::analyst::{
-    ChatRequest, ChatTurn, ClientDataView, DeltaSink, DiscardDeltas, ModelReply, PriceTable, TokenUsage, ToolKind,
-    ToolOutput, ToolRequest, estimate_tokens,
+    AnalystContext, AnswerSink, AnswerWorking, ChatRequest, ChatTurn, DiscardAnswer, PriceTable, SourceFreshness,
+    TokenUsage, ToolTrace, estimate_tokens,
 };
 use crate::client::{Client, ClientStatus};
 use crate::conversation::{
-    Conversation, ConversationChanges, ConversationStatus, ConversationTitle, Message, MessageContent, MessageMetadata,
-    Role,
+    Conversation, ConversationChanges, ConversationLimits, ConversationStatus, ConversationTitle, Message,
+    MessageContent, MessageMetadata, Role,
 };
+use crate::grounding;
 use crate::ids::{ConversationId, UserId};
 use crate::platform::Platform;
 use crate::ports::{
     AppendOutcome, ChatModel, ChatModelError, ClientStore, Clock, ConversationStore, IdGenerator, MessageSlot,
     NewMessage, StoreError, UserChatbotStore,
 };
-use crate::services::client_data::ClientDataService;
 use crate::services::rate_limit::RateLimiter;
+use crate::tools::{AnalystTools, MAX_CALLS_PER_ROUND, ToolCall, ToolKind, ToolOutput, ToolScope};
 use crate::user::ChatActivity;
 use crate::validation::ValidationError;
 
@@ -42,12 +46,16 @@ pub enum ChatError {
         /// When the user may send again.
         retry_after: Duration,
     },
-    /// The conversation has no room for the question and its answer under the message cap
-    /// (decision 6); nothing was stored.
-    #[error("the conversation reached its limit of {cap} messages; start a new conversation")]
+    /// The conversation has no room for the question and its answer under its limits (decision 6);
+    /// nothing was stored.
+    #[error(
+        "the conversation is full (at most {} messages and {} MB of text); start a new conversation",
+        limits.message_cap,
+        limits.byte_budget / (1024 * 1024)
+    )]
     ConversationFull {
-        /// The cap.
-        cap: u32,
+        /// The limits it reached.
+        limits: ConversationLimits,
     },
     /// The model gave no answer; the question stays stored, no answer is.
     #[error(transparent)]
@@ -60,13 +68,13 @@ pub enum ChatError {
 /// Knobs of the chat use case.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatSettings {
-    /// Most messages a conversation may hold (decision 6).
-    pub message_cap: u32,
+    /// How large a conversation may grow (decision 6).
+    pub limits: ConversationLimits,
     /// Most estimated tokens of earlier messages given to the model.
     pub history_token_budget: u64,
     /// Most earlier messages read for the window, whatever their size.
     pub history_messages: usize,
-    /// Most tool rounds before the model must answer.
+    /// Most tool rounds; the round after them offers no tools, so the model must answer.
     pub max_tool_rounds: usize,
     /// Prices to compute each answer's cost.
     pub prices: PriceTable,
@@ -75,7 +83,7 @@ pub struct ChatSettings {
 impl Default for ChatSettings {
     fn default() -> Self {
         Self {
-            message_cap: 1000,
+            limits: ConversationLimits::default(),
             history_token_budget: 3000,
             history_messages: 40,
             max_tool_rounds: 4,
@@ -101,7 +109,7 @@ pub struct ChatService {
     conversations: Arc<dyn ConversationStore>,
     clients: Arc<dyn ClientStore>,
     users: Arc<dyn UserChatbotStore>,
-    data: ClientDataService,
+    tools: AnalystTools,
     limiter: RateLimiter,
     model: Arc<dyn ChatModel>,
     ids: Arc<dyn IdGenerator>,
@@ -117,8 +125,8 @@ pub struct ChatPorts {
     pub clients: Arc<dyn ClientStore>,
     /// Users' stats.
     pub users: Arc<dyn UserChatbotStore>,
-    /// The client's figures.
-    pub data: ClientDataService,
+    /// The analyst's tools.
+    pub tools: AnalystTools,
     /// The per-user rate limit.
     pub limiter: RateLimiter,
     /// The analyst.
@@ -136,7 +144,7 @@ impl ChatService {
             conversations: ports.conversations,
             clients: ports.clients,
             users: ports.users,
-            data: ports.data,
+            tools: ports.tools,
             limiter: ports.limiter,
             model: ports.model,
             ids: ports.ids,
@@ -155,7 +163,7 @@ impl ChatService {
         id: ConversationId,
         content: MessageContent,
     ) -> Result<ChatExchange, ChatError> {
-        self.prepare(user, id, content).await?.answer(Arc::new(DiscardDeltas)).await
+        self.prepare(user, id, content).await?.answer(Arc::new(DiscardAnswer)).await
     }
 
     /// Checks everything that can refuse a message, then stores the question (and names an untitled
@@ -176,31 +184,31 @@ impl ChatService {
             Some(c) if c.status != ConversationStatus::Deleted => c,
             _ => return Err(ChatError::NotFound),
         };
-        let cap = self.settings.message_cap;
+        let limits = self.settings.limits;
+        let now = self.clock.now();
+        let question = Message {
+            id: self.ids.message_id(),
+            role: Role::User,
+            content: content.as_str().to_owned(),
+            timestamp: now,
+            metadata: MessageMetadata::default(),
+        };
         // Checked here so that a full conversation costs no rate-limit allowance; the append below
         // checks again, atomically.
-        if !conversation.has_room_for_a_question(cap) {
-            return Err(ChatError::ConversationFull { cap });
+        if !conversation.has_room_for_a_question(limits, question.stored_bytes()) {
+            return Err(ChatError::ConversationFull { limits });
         }
         let client = self.clients.get(user, conversation.client_id).await?.ok_or(ChatError::NotFound)?;
         if client.status == ClientStatus::Archived {
             return Err(ChatError::ClientArchived);
         }
-        let now = self.clock.now();
         if let Some(retry_after) = self.limiter.check(user, now).await? {
             return Err(ChatError::RateLimited { retry_after });
         }
         let title = ConversationTitle::from_question(&content);
-        let question = Message {
-            id: self.ids.message_id(),
-            role: Role::User,
-            content: content.into_string(),
-            timestamp: now,
-            metadata: MessageMetadata::default(),
-        };
         let new = NewMessage {
             message: question.clone(),
-            slot: MessageSlot::Question { cap },
+            slot: MessageSlot::Question { limits },
             tokens_used: 0,
             platforms: vec![],
         };
@@ -227,7 +235,7 @@ impl ChatService {
         match self.conversations.append(user, id, message).await? {
             AppendOutcome::Appended(conversation) => Ok(conversation),
             AppendOutcome::NotFound => Err(ChatError::NotFound),
-            AppendOutcome::Full => Err(ChatError::ConversationFull { cap: self.settings.message_cap }),
+            AppendOutcome::Full => Err(ChatError::ConversationFull { limits: self.settings.limits }),
         }
     }
 }
@@ -240,6 +248,10 @@ struct DraftAnswer {
 }
 
 /// A stored question waiting for its answer.
+///
+/// Drive [`PreparedTurn::answer`] to its end: the question reserved its answer's place under the
+/// conversation's limits, and only `answer` uses that place or gives it back. A caller that may be
+/// cancelled (an HTTP handler whose client hangs up) runs it on a task of its own.
 pub struct PreparedTurn {
     service: ChatService,
     user: UserId,
@@ -254,82 +266,116 @@ impl PreparedTurn {
         &self.question
     }
 
-    /// Asks the model, running the tools it calls, and stores its answer. The answer's text also goes
-    /// to `deltas` as the model produces it.
+    /// Asks the model, running the tools it calls, checks the answer's figures and stores the answer.
+    /// The answer's text and each tool call also go to `sink` as they happen.
     ///
     /// # Errors
-    /// [`ChatError::Model`] when the model fails or keeps calling tools; the question stays stored and
-    /// no answer is. [`ChatError::Store`] when the store fails.
+    /// [`ChatError::Model`] when the model fails; [`ChatError::Store`] when the store fails. Either
+    /// way the question stays stored, no answer is, and the answer's reserved place is given back.
     #[tracing::instrument(skip_all, fields(user_id = %self.user, conversation_id = %self.conversation.id))]
-    pub async fn answer(self, deltas: Arc<dyn DeltaSink>) -> Result<ChatExchange, ChatError> {
+    pub async fn answer(self, sink: Arc<dyn AnswerSink>) -> Result<ChatExchange, ChatError> {
         let s = &self.service;
-        let answer = match self.write_answer(deltas).await {
-            Ok(answer) => answer,
+        let stored = match self.write_answer(sink).await {
+            Ok(answer) => {
+                let new = NewMessage {
+                    message: answer.message.clone(),
+                    slot: MessageSlot::Answer,
+                    tokens_used: answer.tokens_used,
+                    platforms: answer.platforms,
+                };
+                s.append(self.user, self.conversation.id, &new).await.map(|c| (answer.message, c))
+            }
+            Err(error) => Err(error),
+        };
+        let (answer, conversation) = match stored {
+            Ok(stored) => stored,
             Err(error) => {
-                // No answer will come: give its reserved place under the cap back.
+                // No answer will be stored: give its reserved place under the limits back.
                 if let Err(release) = s.conversations.release_answer(self.user, self.conversation.id).await {
                     tracing::warn!(error = %release, "could not release the place reserved for an answer");
                 }
                 return Err(error);
             }
         };
-        let new = NewMessage {
-            message: answer.message.clone(),
-            slot: MessageSlot::Answer,
-            tokens_used: answer.tokens_used,
-            platforms: answer.platforms,
-        };
-        let conversation = s.append(self.user, self.conversation.id, &new).await?;
         let activity = ChatActivity { conversations: 0, messages: 1, chatted_at: None };
         if let Err(error) = s.users.record_activity(self.user, activity).await {
             tracing::error!(%error, "could not count the answer in the user's stats");
         }
-        Ok(ChatExchange { question: self.question, answer: answer.message, conversation })
+        Ok(ChatExchange { question: self.question, answer, conversation })
     }
 
     /// Runs the model and its tools to an answer, not yet stored.
-    async fn write_answer(&self, deltas: Arc<dyn DeltaSink>) -> Result<DraftAnswer, ChatError> {
+    async fn write_answer(&self, sink: Arc<dyn AnswerSink>) -> Result<DraftAnswer, ChatError> {
         let s = &self.service;
-        let data = s.data.view_of(&self.client).await?;
-        let mut turns = vec![ChatTurn::System(system_prompt(&data, s.clock.now()))];
+        let now = s.clock.now();
+        let today = self.client.time_zone.today(now);
+        let scope = s.tools.scope(self.user, &self.client, today).await?;
+        let context = AnalystContext {
+            client_name: self.client.name.as_str().to_owned(),
+            today,
+            time_zone: self.client.time_zone,
+            demo: scope.demo(),
+            platforms: scope.platforms(),
+        };
+        let mut turns = vec![ChatTurn::System(system_prompt(&context))];
         turns.extend(self.history().await?);
 
         let mut usage = TokenUsage::default();
-        let mut platforms: Vec<Platform> = Vec::new();
-        let mut used_demo = false;
+        let mut traces: Vec<ToolTrace> = Vec::new();
+        let mut results: Vec<ToolOutput> = Vec::new();
         let mut rounds = 0;
         let (text, model) = loop {
-            let request = ChatRequest { turns: turns.clone(), tools: ToolKind::ALL.to_vec() };
-            let turn = s.model.complete(&request, deltas.clone()).await?;
+            // The round after the last tool round offers no tools: the model must answer.
+            let tools = if rounds < s.settings.max_tool_rounds { ToolKind::ALL.to_vec() } else { Vec::new() };
+            let offered = !tools.is_empty();
+            let request = ChatRequest { turns: turns.clone(), tools, context: context.clone() };
+            let turn = s.model.complete(&request, sink.clone()).await?;
             usage += turn.usage;
-            let calls = match turn.reply {
-                ModelReply::Answer(text) => break (text, turn.model),
-                ModelReply::ToolCalls(calls) => calls,
-            };
-            rounds += 1;
-            if rounds > s.settings.max_tool_rounds {
+            if turn.tool_calls.is_empty() {
+                break (turn.text, turn.model);
+            }
+            if !offered {
                 return Err(ChatModelError::InvalidResponse(format!(
                     "still calling tools after {} rounds",
                     s.settings.max_tool_rounds
                 ))
                 .into());
             }
-            turns.push(ChatTurn::Assistant { text: String::new(), tool_calls: calls.clone() });
-            for call in calls {
-                let output = run_tool(&data, &call.request);
-                let ToolOutput::ClientData(view) = &output;
-                used_demo |= view.demo;
-                for p in view.platforms() {
-                    if !platforms.contains(&p) {
-                        platforms.push(p);
-                    }
+            rounds += 1;
+            turns.push(ChatTurn::Assistant { text: turn.text, tool_calls: turn.tool_calls.clone() });
+            for (call, output, trace) in self.run_tools(&scope, &turn.tool_calls, sink.as_ref()).await? {
+                if traces.len() < AnswerWorking::MAX_TOOLS {
+                    traces.push(bounded(trace));
                 }
-                turns.push(ChatTurn::Tool { call_id: call.id, output });
+                results.push(output.clone());
+                turns.push(ChatTurn::Tool { call_id: call.id.clone(), output });
             }
         };
 
+        let text = bounded_text(text);
+        let values: Vec<_> =
+            results.iter().filter_map(ToolOutput::data).map(crate::tools::ToolData::to_value).collect();
+        let mut grounding = grounding::check(&text, &values);
+        grounding.unsupported.truncate(AnswerWorking::MAX_UNSUPPORTED);
+        for figure in &mut grounding.unsupported {
+            *figure = figure.chars().take(AnswerWorking::MAX_FIGURE_CHARS).collect();
+        }
+        let mut platforms: Vec<Platform> = Vec::new();
+        for data in results.iter().filter_map(ToolOutput::data) {
+            for source in &data.coverage().sources {
+                if !platforms.contains(&source.platform) {
+                    platforms.push(source.platform);
+                }
+            }
+        }
+        platforms.sort();
+        let demo = scope.demo() && !platforms.is_empty();
+        let sources = platforms
+            .iter()
+            .map(|&platform| SourceFreshness { platform, last_sync: scope.last_sync(platform) })
+            .collect();
         let cost = s.settings.prices.cost(&model, usage);
-        let message = Message {
+        let mut message = Message {
             id: s.ids.message_id(),
             role: Role::Assistant,
             content: text,
@@ -340,61 +386,137 @@ impl PreparedTurn {
                 cost_usd: Some(cost),
                 feedback: None,
                 platforms: platforms.clone(),
-                demo_data: used_demo,
+                demo_data: demo,
+                working: Some(AnswerWorking { tools: traces, sources, demo, grounding, usage }),
             },
         };
+        fit_reserve(&mut message);
         Ok(DraftAnswer { message, tokens_used: usage.total(), platforms })
     }
 
-    /// The latest messages that fit the token budget, oldest first, ending with the question.
+    /// Runs one round's calls concurrently, in the order asked; calls past
+    /// [`MAX_CALLS_PER_ROUND`] are answered with an error instead.
+    async fn run_tools<'a>(
+        &self,
+        scope: &ToolScope,
+        calls: &'a [ToolCall],
+        sink: &dyn AnswerSink,
+    ) -> Result<Vec<(&'a ToolCall, ToolOutput, ToolTrace)>, ChatError> {
+        let tools = &self.service.tools;
+        let runs = join_all(calls.iter().take(MAX_CALLS_PER_ROUND).map(|call| tools.run(scope, call, sink))).await;
+        let mut out = Vec::with_capacity(calls.len());
+        for (call, run) in calls.iter().zip(runs) {
+            let run = run?;
+            out.push((call, run.output, run.trace));
+        }
+        for call in calls.iter().skip(MAX_CALLS_PER_ROUND) {
+            let message = format!("at most {MAX_CALLS_PER_ROUND} tool calls are run per round; ask again for the rest");
+            let trace = ToolTrace {
+                name: call.name.clone(),
+                arguments: call.arguments.clone(),
+                platforms: vec![],
+                ranges: vec![],
+                error: Some(message.clone()),
+            };
+            out.push((call, ToolOutput::Error { tool: ToolKind::from_name(&call.name), message }, trace));
+        }
+        Ok(out)
+    }
+
+    /// The latest messages before this turn's question that fit the token budget, oldest first,
+    /// then the question itself: the window ends at this question even when other questions were
+    /// posted to the conversation meanwhile.
     async fn history(&self) -> Result<Vec<ChatTurn>, ChatError> {
         let s = &self.service;
         let page = s
             .conversations
-            .messages(self.user, self.conversation.id, None, s.settings.history_messages)
+            .messages(self.user, self.conversation.id, Some(self.question.id), s.settings.history_messages)
             .await?
             .ok_or(ChatError::NotFound)?;
-        let mut budget = s.settings.history_token_budget;
-        let mut window = Vec::new();
+        let mut budget = s.settings.history_token_budget.saturating_sub(estimate_tokens(&self.question.content));
+        let mut window = vec![ChatTurn::User(self.question.content.clone())];
         for message in page.messages.iter().rev() {
             let cost = estimate_tokens(&message.content);
-            // The question itself is always sent, whatever its size.
-            if message.id != self.question.id && cost > budget {
+            if cost > budget {
                 break;
             }
-            budget = budget.saturating_sub(cost);
+            budget -= cost;
             window.push(match message.role {
                 Role::User => ChatTurn::User(message.content.clone()),
                 Role::Assistant => ChatTurn::Assistant { text: message.content.clone(), tool_calls: vec![] },
                 Role::System => ChatTurn::System(message.content.clone()),
             });
         }
-        if window.is_empty() {
-            window.push(ChatTurn::User(self.question.content.clone()));
-        }
         window.reverse();
         Ok(window)
     }
 }
 
-fn run_tool(data: &ClientDataView, request: &ToolRequest) -> ToolOutput {
-    match request {
-        ToolRequest::ClientData { platforms } => ToolOutput::ClientData(data.only(platforms)),
+/// The note that ends an answer cut at [`Message::MAX_ANSWER_TEXT_BYTES`].
+const CUT_NOTE: &str = "\n\n[The answer was cut here: it exceeded the length limit.]";
+
+/// The answer's text within [`Message::MAX_ANSWER_TEXT_BYTES`], cut at a character boundary with a
+/// note.
+fn bounded_text(mut text: String) -> String {
+    if text.len() <= Message::MAX_ANSWER_TEXT_BYTES {
+        return text;
+    }
+    let mut cut = Message::MAX_ANSWER_TEXT_BYTES - CUT_NOTE.len();
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    text.truncate(cut);
+    text.push_str(CUT_NOTE);
+    text
+}
+
+/// A trace within the working's bounds: long arguments and errors (which may echo what a model
+/// wrote) are kept as short summaries.
+fn bounded(mut trace: ToolTrace) -> ToolTrace {
+    let max = AnswerWorking::MAX_ARGUMENT_CHARS;
+    if trace.arguments.to_string().chars().count() > max {
+        trace.arguments = crate::value::Value::String(trace.arguments.summary(max));
+    }
+    if let Some(error) = &mut trace.error {
+        if error.chars().count() > max {
+            *error = error.chars().take(max).collect::<String>() + "…";
+        }
+    }
+    trace.name = trace.name.chars().take(64).collect();
+    trace
+}
+
+/// Keeps an answer within [`Message::ANSWER_RESERVE_BYTES`], the room its question reserved: the
+/// bounds above already keep it there, and should they not, the last tool calls of its working are
+/// left out of the record (they still count in its usage).
+fn fit_reserve(message: &mut Message) {
+    while message.stored_bytes() > Message::ANSWER_RESERVE_BYTES {
+        let Some(working) = message.metadata.working.as_mut() else { return };
+        if working.tools.pop().is_none() {
+            return;
+        }
     }
 }
 
-fn system_prompt(data: &ClientDataView, now: chrono::DateTime<chrono::Utc>) -> String {
-    let source = if data.demo {
-        "No platform is connected for this client yet, so the tools return DEMO data: say so in every answer."
+fn system_prompt(context: &AnalystContext) -> String {
+    let source = if context.demo {
+        "No platform is connected for this client yet, so the tools return DEMO data: say so in every answer that \
+         uses them."
     } else {
-        "The tools return the client's latest synced figures with the time of each sync."
+        "The tools return the client's synced figures and say when each platform was last synced."
     };
+    let platforms: Vec<&str> = context.platforms.iter().map(|p| p.key()).collect();
     format!(
-        "You are a marketing analyst for an agency, answering questions about the client \"{}\". \
-         Today is {}. Use the get_client_data tool for every figure you give; never invent numbers. \
-         {source} If the data cannot answer a question, say so plainly and say what data would.",
-        data.client_name,
-        now.format("%Y-%m-%d"),
+        "You are a marketing analyst for an agency, answering questions about the client \"{name}\". Today is \
+         {today} in the client's time zone ({zone}). The tools can read: {platforms}. Get every figure you give from \
+         a tool; never invent or estimate numbers. Ask the tools for dates with presets (last_month, last_7_days, \
+         ...) or explicit ISO dates; do not work out dates yourself, and state the dates each figure covers, as the \
+         tools give them. Money is in each account's currency: never add amounts in different currencies. {source} \
+         If the tools cannot answer a question, say so plainly and say what data would.",
+        name = context.client_name,
+        today = context.today,
+        zone = context.time_zone.name(),
+        platforms = if platforms.is_empty() { "nothing".to_owned() } else { platforms.join(", ") },
     )
 }
 

@@ -52,6 +52,7 @@ impl ClientService {
             name: new.name,
             email: new.email,
             logo: new.logo,
+            time_zone: new.time_zone,
             platforms: std::collections::BTreeMap::new(),
             status: ClientStatus::Active,
             created_at: now,
@@ -124,7 +125,12 @@ mod tests {
             .withf(|c| c.user_id == user_id(7) && c.status == ClientStatus::Active && c.platforms.is_empty())
             .times(1)
             .returning(|_| Ok(()));
-        let new = NewClient { name: ClientName::new("Acme").unwrap(), email: None, logo: None };
+        let new = NewClient {
+            name: ClientName::new("Acme").unwrap(),
+            email: None,
+            logo: None,
+            time_zone: crate::dates::ClientTimeZone::UTC,
+        };
         let client = service(store).create(user_id(7), new).await.unwrap();
         assert_eq!(client.id, client_id(1));
         assert_eq!(client.name.as_str(), "Acme");

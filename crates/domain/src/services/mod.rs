@@ -4,6 +4,7 @@ pub mod chat;
 pub mod client_data;
 pub mod clients;
 pub mod conversations;
+pub mod figures;
 pub mod platforms;
 pub mod rate_limit;
 pub mod retention;

@@ -1,14 +1,11 @@
-//! Connecting and disconnecting a client's platforms, and recording what a sync brought.
+//! Connecting and disconnecting a client's platforms (what a sync brings is recorded by
+//! [`crate::services::figures`]).
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-
 use crate::client::Client;
 use crate::ids::{ClientId, UserId};
-use crate::platform::{
-    ConnectionStatus, Platform, PlatformAccount, PlatformConnection, PlatformData, SealedCredentials,
-};
+use crate::platform::{ConnectionStatus, Platform, PlatformAccount, PlatformConnection, SealedCredentials};
 use crate::ports::{ClientStore, Clock, TokenCipher, TokenGrant};
 use crate::services::clients::ClientError;
 
@@ -53,26 +50,6 @@ impl PlatformService {
             status: ConnectionStatus::Active,
             data: None,
         };
-        self.save(user, id, &connection).await
-    }
-
-    /// Stores the figures of a successful sync as the connection's latest data.
-    ///
-    /// # Errors
-    /// [`ClientError::PlatformNotConnected`] when the client has no connection to the data's platform.
-    #[tracing::instrument(skip(self, data), fields(user_id = %user, platform = %data.platform()))]
-    pub async fn record_sync(
-        &self,
-        user: UserId,
-        id: ClientId,
-        data: PlatformData,
-        synced_at: DateTime<Utc>,
-    ) -> Result<Client, ClientError> {
-        let platform = data.platform();
-        let mut connection = self.connection(user, id, platform).await?;
-        connection.data = Some(data);
-        connection.last_sync = Some(synced_at);
-        connection.status = ConnectionStatus::Active;
         self.save(user, id, &connection).await
     }
 

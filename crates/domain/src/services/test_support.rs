@@ -55,6 +55,7 @@ pub(crate) fn client(id: ClientId, user: UserId, status: ClientStatus) -> Client
         name: ClientName::new("Acme").unwrap(),
         email: None,
         logo: None,
+        time_zone: crate::dates::ClientTimeZone::UTC,
         platforms: BTreeMap::new(),
         status,
         created_at: now,
