@@ -235,3 +235,33 @@ impl UserChatbotStore for GatedUsers {
         self.inner.record_activity(user, activity).await
     }
 }
+
+/// A chat model that answers at once as `gpt-4o-mini` using a million input and a million output
+/// tokens, so each answer costs 0.75 USD under the default prices (0.15 + 0.60 per million).
+pub struct PricedModel;
+
+impl PricedModel {
+    /// Tokens each answer reports: input plus output.
+    pub const TOKENS: u64 = 2_000_000;
+    /// What each answer costs in USD, exact in binary.
+    pub const COST_USD: f64 = 0.75;
+}
+
+#[async_trait]
+impl ChatModel for PricedModel {
+    async fn complete(&self, _request: &ChatRequest, sink: Arc<dyn AnswerSink>) -> Result<ModelTurn, ChatModelError> {
+        let text = "Spend held steady across the campaigns.";
+        sink.delta(text).await;
+        Ok(ModelTurn {
+            text: text.into(),
+            tool_calls: vec![],
+            usage: TokenUsage { input: 1_000_000, output: 1_000_000, estimated: false },
+            model: "gpt-4o-mini".into(),
+        })
+    }
+}
+
+/// Replaces the model of `ports` with a [`PricedModel`].
+pub fn priced_model(ports: Ports) -> Ports {
+    Ports { model: Arc::new(PricedModel), ..ports }
+}

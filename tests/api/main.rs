@@ -11,6 +11,7 @@ mod isolation;
 mod journey;
 mod me;
 mod messages;
+mod model_server;
 mod openapi;
 mod secrets;
 mod startup;

@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 use tokio::sync::Notify;
 
 use crate::helpers::{
-    Gate, GatedModel, GatedUsers, TestApp, WatchedConversations, failing_model, ok_json, problem, spawn_app,
-    spawn_app_with,
+    Gate, GatedModel, GatedUsers, PricedModel, TestApp, WatchedConversations, failing_model, ok_json, priced_model,
+    problem, spawn_app, spawn_app_with,
 };
 
 /// A client and an empty conversation about it; the conversation's id.
@@ -162,6 +162,32 @@ async fn a_model_failure_mid_stream_ends_with_an_error_event() {
 
     let detail = app.get_json(&format!("/v1/conversations/{id}")).await;
     assert_eq!(detail["conversation"]["messageCount"], 1, "the question only");
+}
+
+#[tokio::test]
+async fn a_conversations_total_cost_is_the_sum_of_its_answers_costs() {
+    let app = spawn_app_with(|_| {}, priced_model).await;
+    let id = conversation(&app).await;
+    let fresh = app.get_json(&format!("/v1/conversations/{id}")).await;
+    assert_eq!(fresh["conversation"]["metadata"]["totalCostUsd"], 0.0);
+
+    let first = app.ask(&id, "How did spend look?").await;
+    assert_eq!(first["answer"]["metadata"]["cost"], PricedModel::COST_USD);
+    assert_eq!(first["conversation"]["metadata"]["totalCostUsd"], PricedModel::COST_USD, "grown with the answer");
+    app.ask(&id, "And clicks?").await;
+
+    let detail = app.get_json(&format!("/v1/conversations/{id}")).await;
+    let answers: Vec<&Value> =
+        detail["messages"].as_array().unwrap().iter().filter(|m| m["role"] == "assistant").collect();
+    assert_eq!(answers.len(), 2);
+    let cost: f64 = answers.iter().map(|m| m["metadata"]["cost"].as_f64().unwrap()).sum();
+    let tokens: u64 = answers.iter().map(|m| m["metadata"]["tokensUsed"].as_u64().unwrap()).sum();
+    let metadata = &detail["conversation"]["metadata"];
+    assert_eq!((cost, tokens), (2.0 * PricedModel::COST_USD, 2 * PricedModel::TOKENS));
+    assert_eq!(metadata["totalCostUsd"], cost);
+    assert_eq!(metadata["totalTokensUsed"], tokens);
+    let listed = app.get_json("/v1/conversations").await;
+    assert_eq!(listed["items"][0]["metadata"]["totalCostUsd"], cost, "the list shows the total too");
 }
 
 #[tokio::test]

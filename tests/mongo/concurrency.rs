@@ -80,12 +80,16 @@ async fn fifty_concurrent_posts_to_one_conversation_keep_exact_counts() {
 
     let tokens: u64 = answers.iter().map(|m| m["metadata"]["tokensUsed"].as_u64().unwrap()).sum();
     assert!(tokens > 0);
+    let cost: f64 = answers.iter().map(|m| m["metadata"]["cost"].as_f64().unwrap()).sum();
     let header = &app.get_json(&format!("/v1/conversations/{id}?limit=1")).await["conversation"];
     assert_eq!(header["messageCount"], 100);
     assert_eq!(header["metadata"]["totalTokensUsed"], tokens);
+    assert_eq!(header["metadata"]["totalCostUsd"], cost);
     let me = app.get_json("/v1/me").await;
     assert_eq!(me["totalMessages"], 100);
     assert_eq!(me["totalConversations"], 1);
+    assert_eq!(me["totalTokensUsed"], tokens);
+    assert_eq!(me["totalCostUsd"], cost);
 }
 
 // Each question reserves its answer's place under the cap in the write that stores it, so concurrent

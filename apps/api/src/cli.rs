@@ -83,6 +83,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let embedded = config.is_embedded();
+    let console = crate::console::enabled(&config);
     let bind_addr = config.bind_addr;
     let dev_user = config.dev_user_id;
     let app = Application::build(config).await?;
@@ -92,14 +93,14 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             "embedded default: data lives in memory and is NOT persisted; it is gone when the process stops"
         );
         let token = app.issue_token(dev_user, Duration::from_secs(24 * 3600))?;
-        print_walkthrough(bind_addr, app.port(), &token, app.dev_clients().map(|c| c.acme.to_string()));
+        print_walkthrough(bind_addr, app.port(), &token, app.dev_clients().map(|c| c.acme.to_string()), console);
     }
     app.run_until_stopped().await?;
     Ok(())
 }
 
 /// Prints a development token and curl commands a newcomer can paste.
-fn print_walkthrough(bind_addr: SocketAddr, port: u16, token: &str, acme: Option<String>) {
+fn print_walkthrough(bind_addr: SocketAddr, port: u16, token: &str, acme: Option<String>, console: bool) {
     let host = if bind_addr.ip().is_unspecified() { "127.0.0.1".to_owned() } else { bind_addr.ip().to_string() };
     let base = format!("http://{host}:{port}");
     println!();
@@ -123,6 +124,10 @@ fn print_walkthrough(bind_addr: SocketAddr, port: u16, token: &str, acme: Option
     }
     println!();
     println!("API description: {base}/openapi.json");
+    if console {
+        println!();
+        println!("The chat console (signs the development user in by itself): {base}/");
+    }
     println!();
 }
 

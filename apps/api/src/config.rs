@@ -8,6 +8,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
+use domain::analyst::PriceTable;
 use domain::ids::UserId;
 use secrecy::SecretString;
 
@@ -153,6 +154,178 @@ pub struct Config {
         action = clap::ArgAction::Set
     )]
     pub seed_demo_clients: bool,
+
+    /// `CONSOLE_ENABLED`: whether the browser console is served at `/`. Unset: on for the embedded
+    /// default, off otherwise.
+    #[arg(long, env = "CONSOLE_ENABLED", value_name = "CONSOLE_ENABLED", action = clap::ArgAction::Set)]
+    pub console_enabled: Option<bool>,
+
+    /// The chat model.
+    #[command(flatten)]
+    pub llm: LlmConfig,
+}
+
+/// The chat model's configuration: the offline analyst, or any OpenAI-compatible Chat Completions
+/// server (OpenAI, Azure OpenAI's v1 API, Ollama, vLLM, llama.cpp's server, LiteLLM).
+#[derive(Debug, Clone, Args)]
+pub struct LlmConfig {
+    /// `LLM_PROVIDER`: `offline` (the deterministic offline analyst) or `openai` (an
+    /// OpenAI-compatible server). Unset: `openai` when `LLM_API_KEY` or `LLM_BASE_URL` is set,
+    /// otherwise `offline`.
+    #[arg(long = "llm-provider", env = "LLM_PROVIDER", value_name = "LLM_PROVIDER", value_enum)]
+    pub provider: Option<LlmProvider>,
+
+    /// `LLM_BASE_URL`: the server's base URL, up to its version segment (default
+    /// `https://api.openai.com/v1`; Ollama `http://localhost:11434/v1`).
+    #[arg(long = "llm-base-url", env = "LLM_BASE_URL", value_name = "LLM_BASE_URL", value_parser = parse_base_url)]
+    pub base_url: Option<String>,
+
+    /// `LLM_API_KEY`: the key sent as a bearer token; local servers need none. Secret: never logged.
+    #[arg(
+        long = "llm-api-key",
+        env = "LLM_API_KEY",
+        value_name = "LLM_API_KEY",
+        hide_env_values = true,
+        value_parser = parse_secret
+    )]
+    pub api_key: Option<SecretString>,
+
+    /// `LLM_MODEL`: the model to ask for.
+    #[arg(long = "llm-model", env = "LLM_MODEL", value_name = "LLM_MODEL", default_value = DEFAULT_LLM_MODEL)]
+    pub model: String,
+
+    /// `LLM_CONTEXT_TOKENS`: the model's context window in tokens; the prompt sent and the answer's
+    /// room stay within it (at least 1,024).
+    #[arg(
+        long = "llm-context-tokens",
+        env = "LLM_CONTEXT_TOKENS",
+        value_name = "LLM_CONTEXT_TOKENS",
+        default_value_t = 128_000,
+        value_parser = clap::value_parser!(u32).range(1024..)
+    )]
+    pub context_tokens: u32,
+
+    /// `LLM_MAX_OUTPUT_TOKENS`: most tokens one answer may have (at least 16).
+    #[arg(
+        long = "llm-max-output-tokens",
+        env = "LLM_MAX_OUTPUT_TOKENS",
+        value_name = "LLM_MAX_OUTPUT_TOKENS",
+        default_value_t = 1024,
+        value_parser = clap::value_parser!(u32).range(16..)
+    )]
+    pub max_output_tokens: u32,
+
+    /// `LLM_TIMEOUT_SECS`: longest one model call may take, its retries and streamed answer
+    /// included; past it the message answers 504 (at least 1).
+    #[arg(
+        long = "llm-timeout-secs",
+        env = "LLM_TIMEOUT_SECS",
+        value_name = "LLM_TIMEOUT_SECS",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub timeout_secs: u64,
+
+    /// `LLM_FIRST_TOKEN_TIMEOUT_SECS`: longest to wait for the model's first streamed token; past it
+    /// the message answers 504 (at least 1).
+    #[arg(
+        long = "llm-first-token-timeout-secs",
+        env = "LLM_FIRST_TOKEN_TIMEOUT_SECS",
+        value_name = "LLM_FIRST_TOKEN_TIMEOUT_SECS",
+        default_value_t = 20,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub first_token_timeout_secs: u64,
+
+    /// `LLM_MAX_ATTEMPTS`: most requests per model call when the provider answers 429 or 5xx or
+    /// cannot be reached, the first included (1 to 10).
+    #[arg(
+        long = "llm-max-attempts",
+        env = "LLM_MAX_ATTEMPTS",
+        value_name = "LLM_MAX_ATTEMPTS",
+        default_value_t = 3,
+        value_parser = clap::value_parser!(u32).range(1..=10)
+    )]
+    pub max_attempts: u32,
+
+    /// `LLM_MAX_TOOL_ROUNDS`: most rounds of tool calls per answer; then the model must answer
+    /// (1 to 10).
+    #[arg(
+        long = "llm-max-tool-rounds",
+        env = "LLM_MAX_TOOL_ROUNDS",
+        value_name = "LLM_MAX_TOOL_ROUNDS",
+        default_value_t = 4,
+        value_parser = clap::value_parser!(u32).range(1..=10)
+    )]
+    pub max_tool_rounds: u32,
+
+    /// `LLM_TOOL_CHOICE`: the `tool_choice` sent when tools are offered: `default` sends none (the
+    /// server decides; right for OpenAI, Azure, Ollama, vLLM), `auto` sends `"auto"` (servers such
+    /// as llama-cpp-python's that ignore tools otherwise).
+    #[arg(
+        long = "llm-tool-choice",
+        env = "LLM_TOOL_CHOICE",
+        value_name = "LLM_TOOL_CHOICE",
+        value_enum,
+        default_value_t = LlmToolChoice::Default
+    )]
+    pub tool_choice: LlmToolChoice,
+
+    /// `LLM_PRICES`: prices in USD per million input/output tokens, `model=input/output` entries
+    /// separated by commas (`gpt-4o-mini=0.15/0.60`); they override the built-in prices of the same
+    /// models and add others.
+    #[arg(long = "llm-prices", env = "LLM_PRICES", value_name = "LLM_PRICES", value_parser = parse_prices)]
+    pub prices: Option<PriceTable>,
+}
+
+/// The model asked for when `LLM_MODEL` is unset.
+pub const DEFAULT_LLM_MODEL: &str = "gpt-4o-mini";
+
+/// The `tool_choice` sent to the model server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LlmToolChoice {
+    /// Send none.
+    Default,
+    /// Send `"auto"`.
+    Auto,
+}
+
+/// Which chat model answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LlmProvider {
+    /// The deterministic offline analyst.
+    Offline,
+    /// An OpenAI-compatible Chat Completions server.
+    Openai,
+}
+
+impl LlmConfig {
+    /// The provider in use: as set, or `openai` when a key or a base URL is given.
+    pub fn provider(&self) -> LlmProvider {
+        self.provider.unwrap_or(if self.api_key.is_some() || self.base_url.is_some() {
+            LlmProvider::Openai
+        } else {
+            LlmProvider::Offline
+        })
+    }
+
+    /// The offline analyst with every default.
+    pub fn offline() -> Self {
+        Self {
+            provider: None,
+            base_url: None,
+            api_key: None,
+            model: DEFAULT_LLM_MODEL.to_owned(),
+            context_tokens: 128_000,
+            max_output_tokens: 1024,
+            timeout_secs: 60,
+            first_token_timeout_secs: 20,
+            max_attempts: 3,
+            max_tool_rounds: 4,
+            tool_choice: LlmToolChoice::Default,
+            prices: None,
+        }
+    }
 }
 
 impl Config {
@@ -192,6 +365,8 @@ impl Config {
             mongodb_timeout_secs: 5,
             dev_user_id: UserId::parse(DEFAULT_DEV_USER_ID).expect("the default dev user id parses"),
             seed_demo_clients: true,
+            console_enabled: None,
+            llm: LlmConfig::offline(),
         }
     }
 }
@@ -258,6 +433,19 @@ fn url_like_origin(origin: &str) -> Option<String> {
     (valid_scheme && valid_rest && axum::http::HeaderValue::from_str(origin).is_ok()).then(|| origin.to_owned())
 }
 
+fn parse_base_url(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    let scheme_ok = trimmed.starts_with("http://") || trimmed.starts_with("https://");
+    if !scheme_ok || trimmed.len() <= "https://".len() {
+        return Err("must be an http(s) URL up to the API version, such as https://api.openai.com/v1".to_owned());
+    }
+    Ok(trimmed.to_owned())
+}
+
+fn parse_prices(raw: &str) -> Result<PriceTable, String> {
+    adapters_llm::parse_prices(raw).map_err(|e| e.to_string())
+}
+
 fn parse_user_id(raw: &str) -> Result<UserId, String> {
     UserId::parse(raw).map_err(|e| e.message().to_owned())
 }
@@ -312,6 +500,14 @@ mod tests {
         assert_eq!(parsed.retention_schedule.source(), embedded.retention_schedule.source());
         assert_eq!(parsed.request_timeout_secs, embedded.request_timeout_secs);
         assert_eq!(parsed.dev_user_id, embedded.dev_user_id);
+        assert_eq!(parsed.llm.model, embedded.llm.model);
+        assert_eq!(parsed.llm.context_tokens, embedded.llm.context_tokens);
+        assert_eq!(parsed.llm.max_output_tokens, embedded.llm.max_output_tokens);
+        assert_eq!(parsed.llm.timeout_secs, embedded.llm.timeout_secs);
+        assert_eq!(parsed.llm.first_token_timeout_secs, embedded.llm.first_token_timeout_secs);
+        assert_eq!(parsed.llm.max_attempts, embedded.llm.max_attempts);
+        assert_eq!(parsed.llm.max_tool_rounds, embedded.llm.max_tool_rounds);
+        assert_eq!(parsed.llm.provider(), LlmProvider::Offline);
         assert!(parsed.is_embedded());
     }
 
@@ -323,6 +519,30 @@ mod tests {
         assert!(err.contains("RETENTION_SCHEDULE"), "{err}");
         let err = parse(&["--dev-user-id", "42"]).unwrap_err().to_string();
         assert!(err.contains("DEV_USER_ID"), "{err}");
+    }
+
+    #[test]
+    fn a_key_or_a_base_url_chooses_the_openai_compatible_model() {
+        let with = |args: &[&str]| parse(args).unwrap().llm.provider();
+        assert_eq!(with(&["--llm-api-key", "sk-test"]), LlmProvider::Openai);
+        assert_eq!(with(&["--llm-base-url", "http://localhost:11434/v1/"]), LlmProvider::Openai);
+        assert_eq!(with(&["--llm-api-key", "sk-test", "--llm-provider", "offline"]), LlmProvider::Offline);
+        let config = parse(&["--llm-base-url", "http://localhost:11434/v1/"]).unwrap();
+        assert_eq!(config.llm.base_url.as_deref(), Some("http://localhost:11434/v1"));
+    }
+
+    #[test]
+    fn bad_model_settings_name_their_variable() {
+        for (args, variable) in [
+            (&["--llm-base-url", "localhost:11434"][..], "LLM_BASE_URL"),
+            (&["--llm-prices", "gpt-4o=cheap"][..], "LLM_PRICES"),
+            (&["--llm-max-attempts", "0"][..], "LLM_MAX_ATTEMPTS"),
+            (&["--llm-context-tokens", "12"][..], "LLM_CONTEXT_TOKENS"),
+            (&["--llm-provider", "anthropic"][..], "LLM_PROVIDER"),
+        ] {
+            let err = parse(args).unwrap_err().to_string();
+            assert!(err.contains(variable), "{args:?}: {err}");
+        }
     }
 
     #[test]
@@ -348,6 +568,7 @@ mod tests {
     fn secrets_stay_out_of_debug_output() {
         let mut config = Config::embedded_default();
         config.jwt_secret = Some(SecretString::from("super-secret-value-that-must-not-leak"));
+        config.llm.api_key = Some(SecretString::from("sk-super-secret-key"));
         assert!(!format!("{config:?}").contains("super-secret"));
     }
 }

@@ -380,11 +380,12 @@ impl From<ChatModelError> for ApiError {
                 None,
             ),
             ChatModelError::RateLimited { retry_after } => (
-                StatusCode::BAD_GATEWAY,
+                StatusCode::SERVICE_UNAVAILABLE,
                 "model-rate-limited",
                 "analyst busy",
-                format!("the analyst's provider is rate limiting requests; {KEPT}"),
-                *retry_after,
+                format!("the analyst's provider is rate limiting requests; {KEPT} after Retry-After seconds"),
+                // A client always gets a time to come back after.
+                Some(retry_after.unwrap_or(Duration::from_secs(10))),
             ),
             ChatModelError::Unavailable(_) | ChatModelError::InvalidResponse(_) | ChatModelError::Unexpected(_) => (
                 StatusCode::BAD_GATEWAY,
@@ -507,6 +508,7 @@ mod tests {
                 StatusCode::CONFLICT,
             ),
             (ChatModelError::Timeout.into(), StatusCode::GATEWAY_TIMEOUT),
+            (ChatModelError::RateLimited { retry_after: None }.into(), StatusCode::SERVICE_UNAVAILABLE),
             (ChatModelError::Unavailable("down".into()).into(), StatusCode::BAD_GATEWAY),
             (ChatModelError::InvalidResponse("junk".into()).into(), StatusCode::BAD_GATEWAY),
             (StoreError::Unavailable("down".into()).into(), StatusCode::SERVICE_UNAVAILABLE),
@@ -524,6 +526,10 @@ mod tests {
         assert_eq!(error.retry_after(), Some(Duration::from_secs(15)));
         let response = error.into_response();
         assert_eq!(response.headers()[header::RETRY_AFTER], "15");
+        let provider = ApiError::from(ChatModelError::RateLimited { retry_after: Some(Duration::from_secs(3)) });
+        assert_eq!(provider.into_response().headers()[header::RETRY_AFTER], "3");
+        let unsaid = ApiError::from(ChatModelError::RateLimited { retry_after: None });
+        assert!(unsaid.retry_after().is_some(), "a busy provider always comes with a time to retry after");
     }
 
     #[test]

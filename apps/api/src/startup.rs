@@ -129,7 +129,8 @@ impl Application {
         let jwt = jwt_keys(&config)?;
         let cipher = wiring::cipher(&config)?;
         let (stores, health) = Backend::from_config(&config).stores().await?;
-        let ports = customize(Ports::new(stores, health, cipher));
+        let model = wiring::chat_model(&config.llm)?;
+        let ports = customize(Ports::new(stores, health, cipher, model));
         let services = Services::new(&ports, &config);
 
         seed::demo_data(&ports.stores).await.map_err(StartupError::Seed)?;
@@ -249,7 +250,13 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(axum::middleware::from_fn(render_problems))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, config.request_timeout()));
-    routes.fallback(unknown_route).with_state(state).layer(axum::Extension(Arc::new(doc))).layer(middleware)
+    let console = crate::console::for_config(config, &state.jwt);
+    routes
+        .merge(console)
+        .fallback(unknown_route)
+        .with_state(state)
+        .layer(axum::Extension(Arc::new(doc)))
+        .layer(middleware)
 }
 
 /// The request span: method, path and request id; `user_id` is filled in once authenticated.

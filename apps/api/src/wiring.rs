@@ -7,11 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use adapters_crypto::XChaChaTokenCipher;
-use adapters_llm::OfflineAnalyst;
+use adapters_llm::{OfflineAnalyst, OpenAiChatModel, OpenAiConfig, OpenAiConfigError, ToolChoice};
 use adapters_memory::MemoryStores;
 use adapters_mongo::{MigrationReport, MongoConfig, MongoError, MongoStores};
 use adapters_system::{RandomIds, SystemClock};
 use async_trait::async_trait;
+use domain::analyst::PriceTable;
 use domain::conversation::ConversationLimits;
 use domain::ports::{ChatModel, Clock, IdGenerator, StoreError, Stores, TokenCipher};
 use domain::services::chat::{ChatPorts, ChatService, ChatSettings};
@@ -25,7 +26,7 @@ use domain::services::retention::RetentionService;
 use domain::services::users::UserService;
 use domain::tools::AnalystTools;
 
-use crate::config::Config;
+use crate::config::{Config, LlmConfig, LlmProvider, LlmToolChoice};
 use crate::startup::StartupError;
 
 /// Said loudly whenever the published development key is in use.
@@ -129,6 +130,53 @@ impl StoreHealth for MongoStores {
     }
 }
 
+/// The chat model the configuration asks for: the offline analyst, or an OpenAI-compatible server.
+///
+/// # Errors
+/// [`StartupError::Config`] naming the `LLM_*` variable at fault.
+pub fn chat_model(config: &LlmConfig) -> Result<Arc<dyn ChatModel>, StartupError> {
+    if config.provider() == LlmProvider::Offline {
+        tracing::info!("the offline analyst answers (set LLM_API_KEY or LLM_BASE_URL for a real model)");
+        return Ok(Arc::new(OfflineAnalyst::new()));
+    }
+    let openai = OpenAiConfig {
+        base_url: config.base_url.clone().unwrap_or_else(|| OpenAiConfig::default().base_url),
+        api_key: config.api_key.clone(),
+        model: config.model.clone(),
+        context_tokens: config.context_tokens,
+        max_output_tokens: config.max_output_tokens,
+        timeout: Duration::from_secs(config.timeout_secs),
+        first_token_timeout: Duration::from_secs(config.first_token_timeout_secs),
+        max_attempts: config.max_attempts,
+        tool_choice: match config.tool_choice {
+            LlmToolChoice::Default => ToolChoice::ServerDefault,
+            LlmToolChoice::Auto => ToolChoice::Auto,
+        },
+        ..OpenAiConfig::default()
+    };
+    let endpoint = openai.base_url.clone();
+    let model = OpenAiChatModel::new(openai).map_err(|e| StartupError::Config {
+        variable: match e {
+            OpenAiConfigError::BaseUrl(_) | OpenAiConfigError::HttpClient(_) => "LLM_BASE_URL",
+            OpenAiConfigError::Model => "LLM_MODEL",
+            OpenAiConfigError::OutputRoom { .. } => "LLM_MAX_OUTPUT_TOKENS",
+            OpenAiConfigError::ApiKey => "LLM_API_KEY",
+            OpenAiConfigError::Zero(_) => "LLM_TIMEOUT_SECS",
+        },
+        message: e.to_string(),
+    })?;
+    tracing::info!(model = %config.model, server = %host_of(&endpoint), key = config.api_key.is_some(), "an OpenAI-compatible model answers");
+    Ok(Arc::new(model))
+}
+
+/// The scheme, host and port of a URL, without any credentials or path, for the logs.
+fn host_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    format!("{scheme}://{host}")
+}
+
 /// Every port: the stores plus the analyst, the token cipher, time and ids.
 #[derive(Clone)]
 pub struct Ports {
@@ -147,16 +195,14 @@ pub struct Ports {
 }
 
 impl Ports {
-    /// The stores with the offline analyst, the system clock and random ids.
-    pub fn new(stores: Stores, health: Arc<dyn StoreHealth>, cipher: Arc<dyn TokenCipher>) -> Self {
-        Self {
-            stores,
-            health,
-            model: Arc::new(OfflineAnalyst::new()),
-            cipher,
-            clock: Arc::new(SystemClock),
-            ids: Arc::new(RandomIds::new()),
-        }
+    /// The stores with this model, the system clock and random ids.
+    pub fn new(
+        stores: Stores,
+        health: Arc<dyn StoreHealth>,
+        cipher: Arc<dyn TokenCipher>,
+        model: Arc<dyn ChatModel>,
+    ) -> Self {
+        Self { stores, health, model, cipher, clock: Arc::new(SystemClock), ids: Arc::new(RandomIds::new()) }
     }
 }
 
@@ -194,6 +240,26 @@ pub fn cipher(config: &Config) -> Result<Arc<dyn TokenCipher>, StartupError> {
 /// The per-process id that the retention job's lease is held under.
 pub fn process_holder() -> String {
     format!("api-{}-{}", std::process::id(), uuid::Uuid::new_v4().simple())
+}
+
+/// The chat use case's settings: the limits, the tool rounds, the prices (`LLM_PRICES` over the
+/// built-in ones), and a history budget that leaves a real model's context room for the tools.
+fn chat_settings(config: &Config) -> ChatSettings {
+    let defaults = ChatSettings::default();
+    let prices = match &config.llm.prices {
+        Some(overrides) => PriceTable::default().merged(overrides.clone()),
+        None => PriceTable::default(),
+    };
+    // A quarter of the prompt's room, at most the default: earlier messages matter less than the
+    // tools' figures, and every token of history is paid for again with each question.
+    let room = u64::from(config.llm.context_tokens.saturating_sub(config.llm.max_output_tokens));
+    ChatSettings {
+        limits: ConversationLimits { message_cap: config.message_cap, ..ConversationLimits::default() },
+        history_token_budget: (room / 4).min(defaults.history_token_budget),
+        max_tool_rounds: config.llm.max_tool_rounds as usize,
+        prices,
+        ..defaults
+    }
 }
 
 /// Every use case, built over the ports.
@@ -237,10 +303,7 @@ impl Services {
                 ids: ports.ids.clone(),
                 clock: ports.clock.clone(),
             },
-            ChatSettings {
-                limits: ConversationLimits { message_cap: config.message_cap, ..ConversationLimits::default() },
-                ..ChatSettings::default()
-            },
+            chat_settings(config),
         );
         Self {
             clients: ClientService::new(s.clients.clone(), ports.ids.clone(), ports.clock.clone()),

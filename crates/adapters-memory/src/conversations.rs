@@ -175,6 +175,7 @@ impl ConversationStore for MemoryConversationStore {
         header.last_message_at = timestamp;
         header.updated_at = timestamp;
         header.metadata.total_tokens_used = header.metadata.total_tokens_used.saturating_add(message.tokens_used);
+        header.metadata.total_cost_usd += message.cost_usd;
         header.metadata.platforms_queried.extend(message.platforms.iter().copied());
         if header.status == ConversationStatus::Archived {
             header.status = ConversationStatus::Active;

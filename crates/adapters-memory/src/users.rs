@@ -39,6 +39,8 @@ impl UserChatbotStore for MemoryUserChatbotStore {
         let record = users.entry(user).or_default();
         record.total_conversations = record.total_conversations.saturating_add(activity.conversations);
         record.total_messages = record.total_messages.saturating_add(activity.messages);
+        record.total_tokens_used = record.total_tokens_used.saturating_add(activity.tokens_used);
+        record.total_cost_usd += activity.cost_usd;
         if let Some(chatted_at) = activity.chatted_at {
             record.last_chat_at = Some(record.last_chat_at.map_or(chatted_at, |last| last.max(chatted_at)));
         }

@@ -101,6 +101,8 @@ impl World {
 }
 
 #[tokio::test]
+// With one answer its cost is the conversation's total exactly: `0.0 + cost` is `cost`.
+#[allow(clippy::float_cmp)]
 async fn the_offline_analyst_answers_from_demo_data_through_the_tool_loop() {
     let w = world(ChatSettings::default(), RateLimitPolicy::default()).await;
     let id = w.new_conversation().await;
@@ -116,6 +118,7 @@ async fn the_offline_analyst_answers_from_demo_data_through_the_tool_loop() {
     assert!(meta.demo_data);
     assert!(meta.working.as_ref().is_some_and(|w| w.demo && !w.tools.is_empty()), "{:?}", meta.working);
     assert_eq!(detail.conversation.metadata.total_tokens_used, meta.tokens_used.unwrap());
+    assert_eq!(detail.conversation.metadata.total_cost_usd, meta.cost_usd.unwrap(), "the answer's cost is the total");
     let stored: u64 = detail.messages.messages.iter().map(domain::conversation::Message::stored_bytes).sum();
     assert_eq!(detail.conversation.message_bytes, stored);
 }

@@ -73,6 +73,16 @@ pub(crate) struct ConversationMetadataDoc {
     pub platforms_queried: Vec<String>,
     #[serde(default)]
     pub total_tokens_used: Count,
+    /// What every answer here cost, in USD (decision 5), a Double; beyond the customer's schema,
+    /// absent while zero and in documents written before it existed (which read as zero).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub total_cost_usd: f64,
+}
+
+/// Whether a total is zero (such a field is left out of a document).
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
+fn is_zero(total: &f64) -> bool {
+    *total == 0.0
 }
 
 /// One element of `messages`, with the `messageId` of decision 10.
@@ -129,6 +139,7 @@ impl ConversationDoc {
             metadata: ConversationMetadataDoc {
                 platforms_queried: conversation.metadata.platforms_queried.iter().map(|p| p.key().to_owned()).collect(),
                 total_tokens_used: Count(conversation.metadata.total_tokens_used),
+                total_cost_usd: conversation.metadata.total_cost_usd,
             },
             deleted_at: conversation.deleted_at.map(bson_date),
         }
@@ -160,7 +171,11 @@ impl ConversationDoc {
                 corrupt(what.clone(), format!("answersPending {} is too large", self.answers_pending.0))
             })?,
             message_bytes: self.message_bytes.0,
-            metadata: ConversationMetadata { platforms_queried, total_tokens_used: self.metadata.total_tokens_used.0 },
+            metadata: ConversationMetadata {
+                platforms_queried,
+                total_tokens_used: self.metadata.total_tokens_used.0,
+                total_cost_usd: self.metadata.total_cost_usd,
+            },
         })
     }
 }
@@ -231,6 +246,8 @@ pub(crate) fn append_update(new: &NewMessage, take_reserved: bool) -> Result<Doc
         "messageCount": 1_i64,
         "messageBytes": Count::int64(new.message.stored_bytes())?,
         "metadata.totalTokensUsed": Count::int64(new.tokens_used)?,
+        // A Double, as every cost is; a question's 0.0 creates the field in older documents.
+        "metadata.totalCostUsd": new.cost_usd,
     };
     match new.slot {
         MessageSlot::Question { .. } => inc.insert("answersPending", 1_i64),
@@ -755,21 +772,40 @@ mod tests {
         let arguments = Value::object()
             .with("platform", "googleAds")
             .with("metrics", vec!["spend", "clicks", "conversions", "cpa", "roas"])
-            .with("current", Value::object().with("start", "2026-11-01").with("end", "2026-11-30").with("preset", "last_month"))
-            .with("previous", Value::object().with("start", "2026-10-02").with("end", "2026-10-31").with("compare", "previous_period"));
+            .with(
+                "current",
+                Value::object().with("start", "2026-11-01").with("end", "2026-11-30").with("preset", "last_month"),
+            )
+            .with(
+                "previous",
+                Value::object()
+                    .with("start", "2026-10-02")
+                    .with("end", "2026-10-31")
+                    .with("compare", "previous_period"),
+            );
         let trace = ToolTrace {
             name: "compare_periods".into(),
             arguments,
             platforms: vec![Platform::GoogleAds],
             ranges: vec![DateRange::day(day), DateRange::day(day)],
             error: Some("e".repeat(AnswerWorking::MAX_ARGUMENT_CHARS)),
+            series: vec![],
         };
         let mut message = answer();
         message.content = "x".repeat(Message::MAX_ANSWER_TEXT_BYTES);
         let working = message.metadata.working.as_mut().unwrap();
         working.tools = vec![trace; AnswerWorking::MAX_TOOLS];
+        // The chart points of every tool together, at their bound.
+        working.tools[0].series = vec![domain::analyst::Series {
+            platform: Platform::GoogleAds,
+            metric: domain::metrics::Metric::Spend,
+            currency: Some(domain::daily::Currency::USD),
+            granularity: Some(domain::tools::Granularity::Day),
+            points: vec![(DateRange::day(day), Some(1_234.56)); AnswerWorking::MAX_SERIES_POINTS],
+        }];
         working.grounding.unsupported = vec!["$1,234,567.89".into(); AnswerWorking::MAX_UNSUPPORTED];
-        working.sources = Platform::ALL.iter().map(|&platform| SourceFreshness { platform, last_sync: Some(at(1)) }).collect();
+        working.sources =
+            Platform::ALL.iter().map(|&platform| SourceFreshness { platform, last_sync: Some(at(1)) }).collect();
         message
     }
 
@@ -782,7 +818,7 @@ mod tests {
         let largest = largest_answer();
         assert!(largest.stored_bytes() <= Message::ANSWER_RESERVE_BYTES, "{}", largest.stored_bytes());
         // So at the byte budget the messages take at most 8 MiB, half of MongoDB's 16 MiB document limit.
-        assert!(domain::conversation::ConversationLimits::DEFAULT_BYTE_BUDGET * 2 <= 16 * 1024 * 1024);
+        const { assert!(domain::conversation::ConversationLimits::DEFAULT_BYTE_BUDGET * 2 <= 16 * 1024 * 1024) };
     }
 
     #[test]
@@ -799,6 +835,7 @@ mod tests {
             metadata: ConversationMetadata {
                 platforms_queried: BTreeSet::from([Platform::MetaAds, Platform::GoogleAnalytics]),
                 total_tokens_used: 1_234,
+                total_cost_usd: 0.000_387_5,
             },
             ..Conversation::start(conversation_id(), user(), client(), None, at(1))
         };
@@ -815,7 +852,11 @@ mod tests {
             "answersPending": 1_i64,
             "messageBytes": 2_048_i64,
             "status": "deleted",
-            "metadata": { "platformsQueried": ["googleAnalytics", "metaAds"], "totalTokensUsed": 1_234_i64 },
+            "metadata": {
+                "platformsQueried": ["googleAnalytics", "metaAds"],
+                "totalTokensUsed": 1_234_i64,
+                "totalCostUsd": 0.000_387_5,
+            },
             "deletedAt": bson_date(at(3)),
         };
         let document = bson::to_document(&ConversationDoc::from_domain(&conversation)).unwrap();
@@ -830,6 +871,7 @@ mod tests {
         for absent in ["title", "deletedAt", "answersPending", "messageBytes"] {
             assert!(!document.contains_key(absent), "{absent} in {document}");
         }
+        assert!(!document.get_document("metadata").unwrap().contains_key("totalCostUsd"), "{document}");
         assert_eq!(document.get_str("status").unwrap(), "active");
         // As documents written before the counters existed: they read as zero.
         assert_eq!(MongoConversationStore::read(document).unwrap(), conversation);
@@ -891,7 +933,7 @@ mod tests {
             timestamp: at(5),
             metadata: MessageMetadata::default(),
         };
-        NewMessage { message, slot: MessageSlot::Question { limits }, tokens_used: 0, platforms: vec![] }
+        NewMessage { message, slot: MessageSlot::Question { limits }, tokens_used: 0, cost_usd: 0.0, platforms: vec![] }
     }
 
     #[test]
@@ -899,6 +941,7 @@ mod tests {
         let new = question(ConversationLimits { message_cap: 1000, byte_budget: 8_000_000 });
         let size = i64::try_from(new.message.stored_bytes()).unwrap();
         assert_eq!(size, 256 + 18);
+        let reserve = i64::try_from(Message::ANSWER_RESERVE_BYTES).unwrap();
         assert_eq!(
             append_filter(user(), conversation_id(), &new, true),
             doc! {
@@ -913,9 +956,9 @@ mod tests {
                     { "$lte": [
                         { "$add": [
                             { "$ifNull": ["$messageBytes", 0_i64] },
-                            { "$multiply": [{ "$ifNull": ["$answersPending", 0_i64] }, 40_960_i64] },
+                            { "$multiply": [{ "$ifNull": ["$answersPending", 0_i64] }, reserve] },
                         ] },
-                        8_000_000_i64 - size - 40_960,
+                        8_000_000_i64 - size - reserve,
                     ] },
                 ] },
             }
@@ -927,6 +970,7 @@ mod tests {
                 "messageCount": 1_i64,
                 "messageBytes": size,
                 "metadata.totalTokensUsed": 0_i64,
+                "metadata.totalCostUsd": 0.0,
                 "answersPending": 1_i64,
             }
         );
@@ -944,8 +988,9 @@ mod tests {
             let clauses = filter.get_document("$expr").unwrap().get_array("$and").unwrap().clone();
             clauses[1].as_document().unwrap().get_array("$lte").unwrap()[1].clone()
         };
-        assert_eq!(room(u64::MAX), Bson::Int64((1 << 53) - 274 - 40_960));
-        assert_eq!(room(0), Bson::Int64(-274 - 40_960), "never matched: no room for a question");
+        let reserve = i64::try_from(Message::ANSWER_RESERVE_BYTES).unwrap();
+        assert_eq!(room(u64::MAX), Bson::Int64((1 << 53) - 274 - reserve));
+        assert_eq!(room(0), Bson::Int64(-274 - reserve), "never matched: no room for a question");
     }
 
     #[test]
@@ -954,6 +999,7 @@ mod tests {
             message: answer(),
             slot: MessageSlot::Answer,
             tokens_used: 150,
+            cost_usd: 0.000_481_5,
             platforms: vec![Platform::GoogleAnalytics],
         };
         assert_eq!(
@@ -975,6 +1021,7 @@ mod tests {
                     "messageCount": 1_i64,
                     "messageBytes": size,
                     "metadata.totalTokensUsed": 150_i64,
+                    "metadata.totalCostUsd": 0.000_481_5,
                     "answersPending": -1_i64,
                 },
                 "$set": { "updatedAt": bson_date(at(6)), "status": "active" },

@@ -24,7 +24,8 @@ pub(crate) struct UserDoc {
     pub chatbot: Option<ChatbotDoc>,
 }
 
-/// `chatbot`, as in the customer's schema.
+/// `chatbot`, as in the customer's schema plus `totalTokensUsed` and `totalCostUsd` (decision 5),
+/// which read as zero where they were never written.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ChatbotDoc {
@@ -34,6 +35,12 @@ pub(crate) struct ChatbotDoc {
     pub total_messages: Count,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_chat_at: Option<bson::DateTime>,
+    /// Tokens of every answer the user got; an Int64.
+    #[serde(default)]
+    pub total_tokens_used: Count,
+    /// What the user's answers cost, in USD; a Double.
+    #[serde(default)]
+    pub total_cost_usd: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferences: Option<PreferencesDoc>,
 }
@@ -82,26 +89,36 @@ impl ChatbotDoc {
             total_conversations: self.total_conversations.0,
             total_messages: self.total_messages.0,
             last_chat_at: self.last_chat_at.map(chrono_date),
+            total_tokens_used: self.total_tokens_used.0,
+            total_cost_usd: self.total_cost_usd,
             preferences,
         })
     }
 }
 
 /// The update that replaces the preferences; the counters are created at zero if missing, so the
-/// sub-document always has the schema's required fields.
+/// sub-document always has the schema's required fields and the totals.
 pub(crate) fn preferences_update(preferences: &Preferences) -> Result<Document, StoreError> {
     Ok(doc! {
         "$set": { "chatbot.preferences": encode(&PreferencesDoc::from(preferences))? },
-        "$inc": { "chatbot.totalConversations": 0_i64, "chatbot.totalMessages": 0_i64 },
+        "$inc": {
+            "chatbot.totalConversations": 0_i64,
+            "chatbot.totalMessages": 0_i64,
+            "chatbot.totalTokensUsed": 0_i64,
+            "chatbot.totalCostUsd": 0.0,
+        },
     })
 }
 
-/// The update that records activity: `$inc` the counters, `$max` the last chat time.
+/// The update that records activity: `$inc` the counters, tokens and cost, `$max` the last chat time.
 pub(crate) fn activity_update(activity: ChatActivity) -> Result<Document, StoreError> {
     let mut update = doc! {
         "$inc": {
             "chatbot.totalConversations": Count::int64(activity.conversations)?,
             "chatbot.totalMessages": Count::int64(activity.messages)?,
+            "chatbot.totalTokensUsed": Count::int64(activity.tokens_used)?,
+            // A Double, as every cost is.
+            "chatbot.totalCostUsd": activity.cost_usd,
         },
     };
     if let Some(at) = activity.chatted_at {
@@ -178,17 +195,22 @@ mod tests {
             total_conversations: Count(3),
             total_messages: Count(12),
             last_chat_at: Some(bson_date(at)),
+            total_tokens_used: Count(9_180),
+            total_cost_usd: 0.002_889,
             preferences: Some(PreferencesDoc { quick_replies: vec!["Spend this week?".into()], notifications: false }),
         };
         let expected = doc! {
             "totalConversations": 3_i64,
             "totalMessages": 12_i64,
             "lastChatAt": bson_date(at),
+            "totalTokensUsed": 9_180_i64,
+            "totalCostUsd": 0.002_889,
             "preferences": { "quickReplies": ["Spend this week?"], "notifications": false },
         };
         assert_eq!(bson::to_document(&chatbot).unwrap(), expected);
         let read = decode::<ChatbotDoc>(expected, "test").unwrap().into_domain(user()).unwrap();
         assert_eq!((read.total_conversations, read.total_messages, read.last_chat_at), (3, 12, Some(at)));
+        assert_eq!((read.total_tokens_used, read.total_cost_usd), (9_180, 0.002_889));
         assert_eq!(read.preferences.quick_replies()[0].as_str(), "Spend this week?");
     }
 
@@ -199,7 +221,12 @@ mod tests {
             preferences_update(&preferences).unwrap(),
             doc! {
                 "$set": { "chatbot.preferences": { "quickReplies": ["Top campaign?"], "notifications": true } },
-                "$inc": { "chatbot.totalConversations": 0_i64, "chatbot.totalMessages": 0_i64 },
+                "$inc": {
+                    "chatbot.totalConversations": 0_i64,
+                    "chatbot.totalMessages": 0_i64,
+                    "chatbot.totalTokensUsed": 0_i64,
+                    "chatbot.totalCostUsd": 0.0,
+                },
             }
         );
     }
@@ -207,22 +234,48 @@ mod tests {
     #[test]
     fn activity_is_added_and_the_chat_time_only_moves_forward() {
         let at = Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap();
+        let question = ChatActivity { messages: 1, chatted_at: Some(at), ..ChatActivity::default() };
         assert_eq!(
-            activity_update(ChatActivity { conversations: 0, messages: 1, chatted_at: Some(at) }).unwrap(),
+            activity_update(question).unwrap(),
             doc! {
-                "$inc": { "chatbot.totalConversations": 0_i64, "chatbot.totalMessages": 1_i64 },
+                "$inc": {
+                    "chatbot.totalConversations": 0_i64,
+                    "chatbot.totalMessages": 1_i64,
+                    "chatbot.totalTokensUsed": 0_i64,
+                    "chatbot.totalCostUsd": 0.0,
+                },
                 "$max": { "chatbot.lastChatAt": bson_date(at) },
             }
         );
-        let without_chat = activity_update(ChatActivity { conversations: 1, messages: 0, chatted_at: None }).unwrap();
+        let answer = ChatActivity { messages: 1, tokens_used: 1_530, cost_usd: 0.000_481_5, ..ChatActivity::default() };
+        assert_eq!(
+            activity_update(answer).unwrap(),
+            doc! {
+                "$inc": {
+                    "chatbot.totalConversations": 0_i64,
+                    "chatbot.totalMessages": 1_i64,
+                    "chatbot.totalTokensUsed": 1_530_i64,
+                    "chatbot.totalCostUsd": 0.000_481_5,
+                },
+            }
+        );
+        let without_chat = activity_update(ChatActivity { conversations: 1, ..ChatActivity::default() }).unwrap();
         assert!(!without_chat.contains_key("$max"));
     }
 
     #[test]
+    #[allow(clippy::float_cmp)] // an Int32 2 reads as exactly 2.0
     fn a_user_without_chatbot_fields_reads_as_the_defaults() {
         let read = decode::<UserDoc>(doc! { "_id": user_oid(user()), "email": "someone@agency.com" }, "test").unwrap();
         assert_eq!(read.chatbot.unwrap_or_default().into_domain(user()).unwrap(), UserChatbot::default());
         let partial = decode::<ChatbotDoc>(doc! { "preferences": { "quickReplies": [] } }, "test").unwrap();
         assert!(partial.into_domain(user()).unwrap().preferences.notifications);
+        // Written before the totals existed: the schema's counters only, and the totals read as zero.
+        let counters = doc! { "totalConversations": 2_i32, "totalMessages": 6_i32 };
+        let before = decode::<ChatbotDoc>(counters, "test").unwrap().into_domain(user()).unwrap();
+        assert_eq!((before.total_messages, before.total_tokens_used, before.total_cost_usd), (6, 0, 0.0));
+        // Another writer, or a server written in JavaScript, may keep an integral total as an Int32.
+        let integral = decode::<ChatbotDoc>(doc! { "totalCostUsd": 2_i32 }, "test").unwrap();
+        assert_eq!(integral.into_domain(user()).unwrap().total_cost_usd, 2.0);
     }
 }

@@ -8,7 +8,9 @@
 //!             arguments: { platform: "googleAds", range: { start: "2026-10-01", ... } },
 //!             platforms: ["googleAds"],
 //!             ranges: [{ start: Date, end: Date }],      // BSON dates at 00:00 UTC
-//!             error?: "..." }],                          // only for a call that failed
+//!             error?: "...",                             // only for a call that failed
+//!             series?: [{ platform, metric: "spend", currency?: "USD", granularity?: "week",
+//!                         points: [{ start: Date, end: Date, value: Double | null }] }] }],
 //!   sources: [{ platform: "googleAds", lastSync?: Date }],
 //!   demo: false,
 //!   grounding: { grounded: true, unsupported: ["$1,234"] },
@@ -23,8 +25,11 @@
 //! (arguments that do not parse are kept as one string), so they never start with `$` or hold a `.`.
 
 use bson::{Bson, Document};
-use domain::analyst::{AnswerWorking, Grounding, SourceFreshness, TokenUsage, ToolTrace};
+use domain::analyst::{AnswerWorking, Grounding, Series, SourceFreshness, TokenUsage, ToolTrace};
+use domain::daily::Currency;
+use domain::metrics::Metric;
 use domain::ports::StoreError;
+use domain::tools::Granularity;
 use domain::value::Value;
 use serde::{Deserialize, Serialize};
 
@@ -61,6 +66,30 @@ pub(crate) struct ToolTraceDoc {
     pub ranges: Vec<DateRangeDoc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub series: Vec<SeriesDoc>,
+}
+
+/// One element of `working.tools.series`: a metric over periods, for charts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SeriesDoc {
+    pub platform: String,
+    pub metric: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granularity: Option<String>,
+    #[serde(default)]
+    pub points: Vec<PointDoc>,
+}
+
+/// One period of a series.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PointDoc {
+    pub start: bson::DateTime,
+    pub end: bson::DateTime,
+    pub value: Option<f64>,
 }
 
 /// One element of `working.sources`.
@@ -92,6 +121,50 @@ pub(crate) struct UsageDoc {
     pub estimated: bool,
 }
 
+impl SeriesDoc {
+    fn from_domain(series: &Series) -> Self {
+        Self {
+            platform: series.platform.key().to_owned(),
+            metric: series.metric.key().to_owned(),
+            currency: series.currency.map(|c| c.code().to_owned()),
+            granularity: series.granularity.map(|g| g.key().to_owned()),
+            points: series
+                .points
+                .iter()
+                .map(|(range, value)| {
+                    let range = DateRangeDoc::from(*range);
+                    PointDoc { start: range.start, end: range.end, value: *value }
+                })
+                .collect(),
+        }
+    }
+
+    fn into_domain(self, what: &str) -> Result<Series, StoreError> {
+        let bad = |field: &str, value: &str| corrupt(format!("{what} series"), format!("{field} {value:?}"));
+        let granularity = match self.granularity.as_deref() {
+            None => None,
+            Some("day") => Some(Granularity::Day),
+            Some("week") => Some(Granularity::Week),
+            Some("month") => Some(Granularity::Month),
+            Some(other) => return Err(bad("granularity", other)),
+        };
+        Ok(Series {
+            platform: parse_platform(&self.platform, format!("{what} series"))?,
+            metric: self.metric.parse::<Metric>().map_err(|_| bad("metric", &self.metric))?,
+            currency: self.currency.map(|c| Currency::parse(&c).map_err(|_| bad("currency", &c))).transpose()?,
+            granularity,
+            points: self
+                .points
+                .into_iter()
+                .map(|p| {
+                    let range = DateRangeDoc { start: p.start, end: p.end }.into_domain(what)?;
+                    Ok((range, p.value))
+                })
+                .collect::<Result<_, StoreError>>()?,
+        })
+    }
+}
+
 impl WorkingDoc {
     /// The document an answer's working becomes.
     pub(crate) fn from_domain(working: &AnswerWorking) -> Self {
@@ -105,6 +178,7 @@ impl WorkingDoc {
                     platforms: t.platforms.iter().map(|p| p.key().to_owned()).collect(),
                     ranges: t.ranges.iter().copied().map(DateRangeDoc::from).collect(),
                     error: t.error.clone(),
+                    series: t.series.iter().map(SeriesDoc::from_domain).collect(),
                 })
                 .collect(),
             sources: working
@@ -141,6 +215,7 @@ impl WorkingDoc {
                     platforms: t.platforms.iter().map(|p| platform(p)).collect::<Result<_, _>>()?,
                     ranges: t.ranges.into_iter().map(|r| r.into_domain(&trace)).collect::<Result<_, _>>()?,
                     error: t.error,
+                    series: t.series.into_iter().map(|s| s.into_domain(&trace)).collect::<Result<_, _>>()?,
                     name: t.name,
                 })
             })
@@ -257,6 +332,16 @@ mod tests {
                     platforms: vec![Platform::GoogleAds],
                     ranges: vec![DateRange::new(day(1), day(31)).unwrap()],
                     error: None,
+                    series: vec![Series {
+                        platform: Platform::GoogleAds,
+                        metric: Metric::Cpa,
+                        currency: Some(Currency::USD),
+                        granularity: Some(Granularity::Week),
+                        points: vec![
+                            (DateRange::new(day(1), day(4)).unwrap(), Some(42.5)),
+                            (DateRange::new(day(5), day(11)).unwrap(), None),
+                        ],
+                    }],
                 },
                 ToolTrace {
                     name: "nonsense".into(),
@@ -264,6 +349,7 @@ mod tests {
                     platforms: vec![],
                     ranges: vec![],
                     error: Some("unknown tool nonsense".into()),
+                    series: vec![],
                 },
             ],
             sources: vec![
@@ -281,6 +367,13 @@ mod tests {
                     "arguments": value_to_bson(&arguments()),
                     "platforms": ["googleAds"],
                     "ranges": [{ "start": midnight(1), "end": midnight(31) }],
+                    "series": [{
+                        "platform": "googleAds", "metric": "cpa", "currency": "USD", "granularity": "week",
+                        "points": [
+                            { "start": midnight(1), "end": midnight(4), "value": 42.5 },
+                            { "start": midnight(5), "end": midnight(11), "value": Bson::Null },
+                        ],
+                    }],
                 },
                 { "name": "nonsense", "arguments": "{\"x\":", "platforms": [], "ranges": [], "error": "unknown tool nonsense" },
             ],

@@ -6,9 +6,11 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::daily::Currency;
 use crate::dates::{ClientTimeZone, DateRange};
+use crate::metrics::Metric;
 use crate::platform::{Platform, PlatformData};
-use crate::tools::{ToolCall, ToolKind, ToolOutput};
+use crate::tools::{Granularity, ToolCall, ToolKind, ToolOutput};
 use crate::value::Value;
 
 /// The figures the analyst may use for one client: connected platforms' latest sync, or demo data.
@@ -144,6 +146,25 @@ pub struct ToolTrace {
     pub ranges: Vec<DateRange>,
     /// Why it could not be answered, when it could not.
     pub error: Option<String>,
+    /// The figures it returned over time, for charts: a time series' buckets, or each compared
+    /// metric's two periods. Empty for other tools.
+    pub series: Vec<Series>,
+}
+
+/// One metric of one platform over consecutive periods, as a tool returned it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// The platform.
+    pub platform: Platform,
+    /// The metric.
+    pub metric: Metric,
+    /// The currency of money figures.
+    pub currency: Option<Currency>,
+    /// The bucket size; `None` for the two periods of a comparison.
+    pub granularity: Option<Granularity>,
+    /// The periods, oldest first, each with its value in the result's unit (rates as percentages);
+    /// `None` where the period has no figures.
+    pub points: Vec<(DateRange, Option<f64>)>,
 }
 
 /// How fresh one platform's figures were when an answer used them.
@@ -188,6 +209,8 @@ impl AnswerWorking {
     pub const MAX_UNSUPPORTED: usize = 20;
     /// Most characters of an unsupported figure recorded.
     pub const MAX_FIGURE_CHARS: usize = 40;
+    /// Most points of chart series recorded with one answer, all its tools together.
+    pub const MAX_SERIES_POINTS: usize = 120;
 
     /// Bytes the working takes in storage, estimated with a margin for field names.
     pub fn stored_bytes(&self) -> usize {
@@ -200,6 +223,7 @@ impl AnswerWorking {
                     + 16 * t.platforms.len()
                     + 48 * t.ranges.len()
                     + t.error.as_ref().map_or(0, String::len)
+                    + t.series.iter().map(|s| 96 + 72 * s.points.len()).sum::<usize>()
             })
             .sum();
         let unsupported: usize = self.grounding.unsupported.iter().map(|u| 16 + u.len()).sum();
@@ -268,12 +292,30 @@ impl PriceTable {
     }
 }
 
+impl PriceTable {
+    /// This table with `overrides` laid over it: their models' prices replace these, and models
+    /// only they list are added.
+    #[must_use]
+    pub fn merged(mut self, overrides: PriceTable) -> Self {
+        self.0.extend(overrides.0);
+        self
+    }
+}
+
 impl Default for PriceTable {
-    /// OpenAI's list prices as of 2025 for the models the roadmap names.
+    /// OpenAI's standard (non-batch) list prices, from <https://openai.com/api/pricing/> as published
+    /// in 2025; models not listed (local ones, the offline analyst) cost nothing unless `LLM_PRICES`
+    /// prices them.
     fn default() -> Self {
+        let price = |input_per_million, output_per_million| ModelPrice { input_per_million, output_per_million };
         Self::new([
-            ("gpt-4o-mini".to_owned(), ModelPrice { input_per_million: 0.15, output_per_million: 0.60 }),
-            ("gpt-4o".to_owned(), ModelPrice { input_per_million: 2.50, output_per_million: 10.00 }),
+            ("gpt-4o-mini".to_owned(), price(0.15, 0.60)),
+            ("gpt-4o".to_owned(), price(2.50, 10.00)),
+            ("gpt-4.1".to_owned(), price(2.00, 8.00)),
+            ("gpt-4.1-mini".to_owned(), price(0.40, 1.60)),
+            ("gpt-4.1-nano".to_owned(), price(0.10, 0.40)),
+            ("o4-mini".to_owned(), price(1.10, 4.40)),
+            ("o3".to_owned(), price(2.00, 8.00)),
         ])
     }
 }
@@ -290,6 +332,18 @@ mod tests {
         assert!((table.cost("gpt-4o-mini-2024-07-18", usage) - 0.75).abs() < 1e-9);
         assert!((table.cost("gpt-4o", usage) - 12.5).abs() < 1e-9);
         assert!(table.cost("offline-analyst", usage).abs() < f64::EPSILON);
+        assert!((table.cost("gpt-4.1-mini-2025-04-14", usage) - 2.0).abs() < 1e-9, "the longest prefix wins");
+    }
+
+    #[test]
+    fn overrides_replace_and_add_prices() {
+        let cheap = ModelPrice { input_per_million: 0.01, output_per_million: 0.02 };
+        let table = PriceTable::default()
+            .merged(PriceTable::new([("gpt-4o".to_owned(), cheap), ("llama3.1".to_owned(), cheap)]));
+        let usage = TokenUsage { input: 1_000_000, output: 1_000_000, estimated: false };
+        assert!((table.cost("gpt-4o-2024-08-06", usage) - 0.03).abs() < 1e-9);
+        assert!((table.cost("llama3.1:8b", usage) - 0.03).abs() < 1e-9);
+        assert!((table.cost("gpt-4o-mini", usage) - 0.75).abs() < 1e-9, "others keep their price");
     }
 
     #[test]

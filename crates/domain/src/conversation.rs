@@ -49,6 +49,17 @@ impl ConversationTitle {
 
     /// Longest title taken from a question, before its ellipsis.
     pub const FROM_QUESTION_CHARS: usize = 60;
+
+    /// A title a model wrote: its first line without surrounding quotes, a "Title:" label or a
+    /// final full stop, cut like a title from a question; `None` when nothing is left.
+    pub fn from_model(raw: &str) -> Option<Self> {
+        let line = raw.lines().map(str::trim).find(|l| !l.is_empty())?;
+        let line = line.strip_prefix("Title:").or_else(|| line.strip_prefix("title:")).unwrap_or(line);
+        let cleaned = line.trim().trim_matches(|c: char| matches!(c, '"' | '\'' | '“' | '”' | '*' | '#')).trim();
+        let cleaned = cleaned.strip_suffix('.').unwrap_or(cleaned);
+        let content = MessageContent::new(cleaned).ok()?;
+        Some(Self::from_question(&content))
+    }
 }
 
 /// What a user writes to the analyst: 1–4,000 characters after trimming.
@@ -114,12 +125,14 @@ impl FromStr for ConversationStatus {
 }
 
 /// Running totals kept on a conversation.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConversationMetadata {
     /// Platforms whose data answered a message here.
     pub platforms_queried: BTreeSet<Platform>,
     /// Tokens (input plus output) used by every answer here.
     pub total_tokens_used: u64,
+    /// What every answer here cost, in USD.
+    pub total_cost_usd: f64,
 }
 
 /// A conversation's header: everything but its messages, which are read page by page.
@@ -321,7 +334,7 @@ impl Message {
 
     /// The most an answer adds to a conversation's stored bytes: its text, its working (bounded by
     /// the chat use case) and its other fields.
-    pub const ANSWER_RESERVE_BYTES: u64 = 40 * 1024;
+    pub const ANSWER_RESERVE_BYTES: u64 = 48 * 1024;
 
     /// Bytes the message takes in storage, estimated from its text and metadata with a margin for
     /// field names, so that the byte budget holds on any store.
@@ -416,6 +429,16 @@ mod tests {
         assert_eq!(title(long), "Which of our Google Ads campaigns converted best last…");
         assert!(title(long).chars().count() <= ConversationTitle::FROM_QUESTION_CHARS + 1);
         assert_eq!(title(&"x".repeat(70)).chars().count(), 61, "a word longer than the limit is cut inside");
+    }
+
+    #[test]
+    fn titles_from_a_model_lose_their_quotes_labels_and_full_stops() {
+        let title = |raw: &str| ConversationTitle::from_model(raw).map(|t| t.as_str().to_owned());
+        assert_eq!(title("\"Q4 Google Ads spend review\"").as_deref(), Some("Q4 Google Ads spend review"));
+        assert_eq!(title("\n\nTitle: Meta ROAS by campaign.\nMore text").as_deref(), Some("Meta ROAS by campaign"));
+        assert_eq!(title("  ").as_deref(), None);
+        assert_eq!(title("\"\"").as_deref(), None);
+        assert!(title(&"word ".repeat(40)).unwrap().chars().count() <= ConversationTitle::FROM_QUESTION_CHARS + 1);
     }
 
     #[test]

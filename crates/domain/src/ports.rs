@@ -4,6 +4,9 @@
 //! query without the user cannot be written. The exceptions are system-wide by nature and live on
 //! their own traits: [`ConversationRetention`], [`DemoDataStore`] and [`JobLock`].
 
+// mockall names the fields of the mocks it generates after the methods they stand for.
+#![allow(clippy::struct_field_names)]
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -99,6 +102,8 @@ pub struct NewMessage {
     pub slot: MessageSlot,
     /// Tokens to add to the conversation's total.
     pub tokens_used: u64,
+    /// Cost in USD to add to the conversation's total.
+    pub cost_usd: f64,
     /// Platforms to add to the conversation's `platformsQueried`.
     pub platforms: Vec<Platform>,
 }

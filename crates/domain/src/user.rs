@@ -74,7 +74,7 @@ pub struct PreferenceChanges {
 }
 
 /// The chatbot's record of one user.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserChatbot {
     /// Conversations the user has started.
     pub total_conversations: u64,
@@ -82,12 +82,16 @@ pub struct UserChatbot {
     pub total_messages: u64,
     /// When the user last sent a message.
     pub last_chat_at: Option<DateTime<Utc>>,
+    /// Tokens (input plus output) of every answer the user got.
+    pub total_tokens_used: u64,
+    /// What the user's answers cost, in USD.
+    pub total_cost_usd: f64,
     /// Preferences.
     pub preferences: Preferences,
 }
 
 /// Counters to add to a user's stats in one write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ChatActivity {
     /// Conversations started.
     pub conversations: u64,
@@ -95,6 +99,10 @@ pub struct ChatActivity {
     pub messages: u64,
     /// When the user chatted, if this activity was a chat.
     pub chatted_at: Option<DateTime<Utc>>,
+    /// Tokens an answer used.
+    pub tokens_used: u64,
+    /// What an answer cost, in USD.
+    pub cost_usd: f64,
 }
 
 #[cfg(test)]

@@ -321,7 +321,7 @@ pub async fn message_pages_go_back_with_before(stores: Stores) {
 }
 
 /// An append stores the message with every field, counts it and its stored bytes, moves
-/// `last_message_at` and `updated_at` to its time, adds its tokens and platforms to the totals,
+/// `last_message_at` and `updated_at` to its time, adds its tokens, cost and platforms to the totals,
 /// re-activates an archived conversation, and returns the header as stored.
 pub async fn append_updates_counters_and_reactivates_archived(stores: Stores) {
     let owner = user(1);
@@ -349,6 +349,7 @@ pub async fn append_updates_counters_and_reactivates_archived(stores: Stores) {
     let answer = message(2, Role::Assistant, 6);
     let new = NewMessage {
         tokens_used: 150,
+        cost_usd: 0.25,
         platforms: vec![Platform::GoogleAnalytics, Platform::MetaAds],
         ..append_of(answer.clone())
     };
@@ -361,6 +362,7 @@ pub async fn append_updates_counters_and_reactivates_archived(stores: Stores) {
         metadata: ConversationMetadata {
             platforms_queried: BTreeSet::from([Platform::GoogleAnalytics, Platform::MetaAds]),
             total_tokens_used: 150,
+            total_cost_usd: 0.25,
         },
         ..expected
     };
@@ -371,6 +373,7 @@ pub async fn append_updates_counters_and_reactivates_archived(stores: Stores) {
     let follow_up = message(3, Role::Assistant, 8);
     let new = NewMessage {
         tokens_used: 50,
+        cost_usd: 0.125,
         platforms: vec![Platform::MetaAds, Platform::GoogleAds],
         ..append_of(follow_up.clone())
     };
@@ -383,6 +386,7 @@ pub async fn append_updates_counters_and_reactivates_archived(stores: Stores) {
         metadata: ConversationMetadata {
             platforms_queried: BTreeSet::from([Platform::GoogleAnalytics, Platform::GoogleAds, Platform::MetaAds]),
             total_tokens_used: 200,
+            total_cost_usd: 0.375,
         },
         ..expected
     };
@@ -450,6 +454,8 @@ pub async fn releasing_an_answer_frees_its_place(stores: Stores) {
 }
 
 /// Fifty appends at once all land: each sees a distinct count, and the totals and messages are exact.
+// The costs are quarters, exact in binary, so their sum is exact in any order and compares with `==`.
+#[allow(clippy::float_cmp)]
 pub async fn concurrent_appends_lose_nothing(stores: Stores) {
     let owner = user(1);
     let id = conversation_id(1);
@@ -461,6 +467,8 @@ pub async fn concurrent_appends_lose_nothing(stores: Stores) {
             let store = Arc::clone(&stores.conversations);
             let new = NewMessage {
                 tokens_used: u64::from(n),
+                // Quarters are exact in binary, so the sum is the same in any order.
+                cost_usd: f64::from(n) * 0.25,
                 platforms: vec![platform],
                 ..append_of(message(n, Role::User, i64::from(n)))
             };
@@ -480,6 +488,7 @@ pub async fn concurrent_appends_lose_nothing(stores: Stores) {
     let header = stores.conversations.get(owner, id).await.unwrap().unwrap();
     assert_eq!((header.message_count, header.answers_pending), (50, 50));
     assert_eq!(header.metadata.total_tokens_used, (1..=50).sum::<u64>());
+    assert_eq!(header.metadata.total_cost_usd, f64::from((1..=50).sum::<u32>()) * 0.25);
     assert_eq!(header.metadata.platforms_queried, Platform::ALL.into_iter().collect());
     let messages = all_messages(&stores, owner, id).await;
     assert_eq!(header.message_bytes, stored_bytes(&messages));

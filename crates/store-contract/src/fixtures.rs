@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
-use domain::analyst::{AnswerWorking, Grounding, SourceFreshness, TokenUsage, ToolTrace};
+use domain::analyst::{AnswerWorking, Grounding, Series, SourceFreshness, TokenUsage, ToolTrace};
 use domain::cipher::SealedToken;
 use domain::client::{Client, ClientEmail, ClientName, ClientStatus, LogoUrl};
 use domain::conversation::{
@@ -17,12 +17,14 @@ use domain::conversation::{
 use domain::daily::{AdDay, CampaignDay, CampaignStatus, Currency, DailyRecord, DayFigures, RankedCount, SiteDay};
 use domain::dates::ClientTimeZone;
 use domain::ids::{ClientId, ConversationId, MessageId, UserId};
+use domain::metrics::Metric;
 use domain::platform::{
     AnalyticsMetrics, AnalyticsReport, ConnectionStatus, DateRange, DeviceShare, GoogleAdsCampaign,
     LinkedinAdsCampaign, MetaAdsCampaign, PageViews, Platform, PlatformAccount, PlatformConnection, PlatformData,
     PlatformSnapshot, SealedCredentials, SourceSessions,
 };
 use domain::ports::{MessageSlot, NewMessage, RateWindow};
+use domain::tools::Granularity;
 use domain::value::Value;
 use uuid::Uuid;
 
@@ -244,6 +246,7 @@ pub fn full_conversation(owner: UserId, n: u8, client: ClientId) -> Conversation
         metadata: ConversationMetadata {
             platforms_queried: BTreeSet::from([Platform::GoogleAnalytics, Platform::MetaAds]),
             total_tokens_used: 1_234,
+            total_cost_usd: 0.000_387_5,
         },
         ..conversation(owner, n, client, at(1))
     }
@@ -300,6 +303,25 @@ pub fn working() -> AnswerWorking {
                 platforms: vec![Platform::GoogleAds, Platform::MetaAds],
                 ranges: vec![range("2098-12-01", "2098-12-31"), range("2098-11-01", "2098-11-30")],
                 error: None,
+                series: vec![
+                    Series {
+                        platform: Platform::GoogleAds,
+                        metric: Metric::Spend,
+                        currency: Some(Currency::EUR),
+                        granularity: None,
+                        points: vec![
+                            (range("2098-11-01", "2098-11-30"), Some(1_234.5)),
+                            (range("2098-12-01", "2098-12-31"), None),
+                        ],
+                    },
+                    Series {
+                        platform: Platform::MetaAds,
+                        metric: Metric::Ctr,
+                        currency: None,
+                        granularity: Some(Granularity::Week),
+                        points: vec![(range("2098-12-01", "2098-12-07"), Some(2.25))],
+                    },
+                ],
             },
             ToolTrace {
                 name: "site_breakdown".into(),
@@ -307,6 +329,7 @@ pub fn working() -> AnswerWorking {
                 platforms: vec![],
                 ranges: vec![],
                 error: Some("unknown breakdown \"weather\"; use source, device or page".into()),
+                series: vec![],
             },
         ],
         sources: vec![
@@ -330,12 +353,12 @@ pub fn cap(message_cap: u32) -> ConversationLimits {
     ConversationLimits { message_cap, ..ConversationLimits::default() }
 }
 
-/// An append of `message` with no tokens and no platforms: the user's messages as questions under
+/// An append of `message` with no tokens, no cost and no platforms: the user's messages as questions under
 /// limits never reached, the others as answers.
 pub fn append_of(message: Message) -> NewMessage {
     let slot =
         if message.role == Role::User { MessageSlot::Question { limits: cap(10_000) } } else { MessageSlot::Answer };
-    NewMessage { message, slot, tokens_used: 0, platforms: Vec::new() }
+    NewMessage { message, slot, tokens_used: 0, cost_usd: 0.0, platforms: Vec::new() }
 }
 
 /// The minute-long rate window that starts `minute` minutes after the origin.

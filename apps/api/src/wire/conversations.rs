@@ -47,6 +47,8 @@ pub struct ConversationMetadataBody {
     pub platforms_queried: Vec<PlatformWire>,
     /// Tokens (input plus output) used by every answer here.
     pub total_tokens_used: u64,
+    /// What every answer here cost, in USD: the sum of the answers' `metadata.cost`.
+    pub total_cost_usd: f64,
 }
 
 impl From<&Conversation> for ConversationBody {
@@ -63,6 +65,7 @@ impl From<&Conversation> for ConversationBody {
             metadata: ConversationMetadataBody {
                 platforms_queried: c.metadata.platforms_queried.iter().map(|p| (*p).into()).collect(),
                 total_tokens_used: c.metadata.total_tokens_used,
+                total_cost_usd: c.metadata.total_cost_usd,
             },
         }
     }

@@ -21,6 +21,10 @@ pub struct MeBody {
     pub total_messages: u64,
     /// When the user last sent a message.
     pub last_chat_at: Option<DateTime<Utc>>,
+    /// Tokens (input plus output) of every answer the user got.
+    pub total_tokens_used: u64,
+    /// What the user's answers cost, in USD: the sum of their `metadata.cost`.
+    pub total_cost_usd: f64,
     /// Preferences.
     pub preferences: PreferencesBody,
 }
@@ -43,6 +47,8 @@ impl MeBody {
             total_conversations: me.total_conversations,
             total_messages: me.total_messages,
             last_chat_at: me.last_chat_at,
+            total_tokens_used: me.total_tokens_used,
+            total_cost_usd: me.total_cost_usd,
             preferences: PreferencesBody {
                 quick_replies: me.preferences.quick_replies().iter().map(|q| q.as_str().to_owned()).collect(),
                 notifications: me.preferences.notifications,

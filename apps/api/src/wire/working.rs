@@ -2,8 +2,10 @@
 //! resolved dates, the sources and their freshness, the grounding check and the tokens.
 
 use chrono::{DateTime, Utc};
-use domain::analyst::{AnswerWorking, ToolTrace};
+use domain::analyst::{AnswerWorking, Series, ToolTrace};
 use domain::dates::DateRange;
+use domain::metrics::Unit;
+use domain::tools::Granularity;
 use domain::value::Value;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -44,6 +46,67 @@ pub struct ToolTraceBody {
     pub ranges: Vec<RangeBody>,
     /// Why it could not be answered, when it could not.
     pub error: Option<String>,
+    /// The figures it returned over time, for charts: a time series' buckets, or each compared
+    /// metric's previous and current periods. Empty for other tools.
+    pub series: Vec<SeriesBody>,
+}
+
+/// One metric of one platform over consecutive periods.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SeriesBody {
+    /// The platform.
+    pub platform: PlatformWire,
+    /// The metric (`spend`, `ctr`, `sessions`, ...).
+    #[schema(example = "spend")]
+    pub metric: String,
+    /// How its values read: `money`, `count`, `decimal`, `percent`, `multiple` or `seconds`.
+    #[schema(example = "money")]
+    pub unit: &'static str,
+    /// The currency of money values (ISO 4217).
+    #[schema(example = "USD")]
+    pub currency: Option<String>,
+    /// `day`, `week` or `month` for a time series; `null` for the two periods of a comparison.
+    pub granularity: Option<&'static str>,
+    /// The periods, oldest first.
+    pub points: Vec<PointBody>,
+}
+
+/// One period of a series.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct PointBody {
+    /// First day (ISO date).
+    #[schema(value_type = String, format = Date, example = "2026-11-02")]
+    pub start: chrono::NaiveDate,
+    /// Last day (ISO date).
+    #[schema(value_type = String, format = Date, example = "2026-11-08")]
+    pub end: chrono::NaiveDate,
+    /// The value, rates as percentages; `null` when the period has no figures.
+    pub value: Option<f64>,
+}
+
+impl From<&Series> for SeriesBody {
+    fn from(s: &Series) -> Self {
+        Self {
+            platform: s.platform.into(),
+            metric: s.metric.key().to_owned(),
+            unit: match s.metric.unit() {
+                Unit::Money => "money",
+                Unit::Count => "count",
+                Unit::Decimal => "decimal",
+                Unit::Rate => "percent",
+                Unit::Multiple => "multiple",
+                Unit::Seconds => "seconds",
+            },
+            currency: s.currency.map(|c| c.code().to_owned()),
+            granularity: s.granularity.map(Granularity::key),
+            points: s
+                .points
+                .iter()
+                .map(|(range, value)| PointBody { start: range.start(), end: range.end(), value: *value })
+                .collect(),
+        }
+    }
 }
 
 /// An inclusive range of days.
@@ -93,6 +156,7 @@ impl From<&ToolTrace> for ToolTraceBody {
             platforms: t.platforms.iter().map(|p| (*p).into()).collect(),
             ranges: t.ranges.iter().map(|r| (*r).into()).collect(),
             error: t.error.clone(),
+            series: t.series.iter().map(SeriesBody::from).collect(),
         }
     }
 }

@@ -11,7 +11,8 @@ use bson::oid::ObjectId;
 use bson::{Bson, Document, doc};
 use domain::conversation::Role;
 use domain::platform::Platform;
-use domain::ports::{ClientStore, ConversationStore, DailyStore, JobLock, StoreError};
+use domain::ports::{ClientStore, ConversationStore, DailyStore, JobLock, NewMessage, StoreError, UserChatbotStore};
+use domain::user::ChatActivity;
 use futures::TryStreamExt;
 use mongodb::IndexModel;
 use mongodb::options::IndexOptions;
@@ -207,12 +208,16 @@ fn is_number(value: Option<&Bson>) -> bool {
 }
 
 /// As stored on the server, ids are ObjectIds, dates are BSON dates, tokens are the sealed text; a
-/// client keeps its time zone's name, a conversation its stored bytes, an answer its working.
+/// client keeps its time zone's name, a conversation its stored bytes and its cost as a Double, an
+/// answer its working, a user's chatbot record its tokens and cost.
 pub async fn documents_on_the_server_have_the_schemas_field_types(stores: &MongoStores) {
     let owner = user(1);
     stores.clients.insert(&full_client(owner, 1, "Acme Corp")).await.unwrap();
     stores.conversations.insert(&conversation(owner, 1, client_id(1), at(0))).await.unwrap();
-    stores.conversations.append(owner, conversation_id(1), &append_of(message(1, Role::Assistant, 1))).await.unwrap();
+    let answer = NewMessage { tokens_used: 1_530, cost_usd: 0.25, ..append_of(message(1, Role::Assistant, 1)) };
+    stores.conversations.append(owner, conversation_id(1), &answer).await.unwrap();
+    let activity = ChatActivity { messages: 1, tokens_used: 1_530, cost_usd: 0.25, ..ChatActivity::default() };
+    stores.users.record_activity(owner, activity).await.unwrap();
 
     let database = stores.database();
     let client = database.collection::<Document>("clients").find_one(doc! {}).await.unwrap().unwrap();
@@ -235,6 +240,9 @@ pub async fn documents_on_the_server_have_the_schemas_field_types(stores: &Mongo
     let metadata = first.get_document("metadata").unwrap();
     assert_eq!(metadata.get_str("model").unwrap(), "gpt-4o-mini-2024-07-18");
     assert!(is_number(chat.get("messageBytes")), "{chat}");
+    let totals = chat.get_document("metadata").unwrap();
+    assert!(is_number(totals.get("totalTokensUsed")), "{totals}");
+    assert_eq!(totals.get("totalCostUsd"), Some(&Bson::Double(0.25)), "{totals}");
     let working = metadata.get_document("working").unwrap();
     let tool = working.get_array("tools").unwrap()[0].as_document().unwrap();
     assert_eq!(tool.get_document("arguments").unwrap().get_str("platform").unwrap(), "googleAds");
@@ -246,6 +254,14 @@ pub async fn documents_on_the_server_have_the_schemas_field_types(stores: &Mongo
     assert!(matches!(source.get("lastSync"), Some(Bson::DateTime(_))));
     assert!(working.get_document("grounding").unwrap().get_bool("grounded").is_ok());
     assert!(is_number(working.get_document("usage").unwrap().get("input")));
+
+    let me = database.collection::<Document>("users").find_one(doc! {}).await.unwrap().unwrap();
+    assert!(matches!(me.get("_id"), Some(Bson::ObjectId(_))));
+    let chatbot = me.get_document("chatbot").unwrap();
+    for count in ["totalConversations", "totalMessages", "totalTokensUsed"] {
+        assert!(is_number(chatbot.get(count)), "{count} in {chatbot}");
+    }
+    assert_eq!(chatbot.get("totalCostUsd"), Some(&Bson::Double(0.25)), "{chatbot}");
 }
 
 /// As stored on the server, a day's document has ObjectId keys, its day as a BSON date at 00:00

@@ -210,25 +210,30 @@ impl ChatService {
             message: question.clone(),
             slot: MessageSlot::Question { limits },
             tokens_used: 0,
+            cost_usd: 0.0,
             platforms: vec![],
         };
         let mut conversation = self.append(user, id, &new).await?;
         // The question is stored and its answer's place reserved: what follows is bookkeeping that
         // must not fail the turn (a failure here would leave the reserved place behind).
+        let mut auto_title = None;
         if conversation.title.is_none() && conversation.message_count == 1 {
             // An untitled conversation is named after its first question, as chat tools do.
-            let name = ConversationChanges { title: Some(Some(title)), status: None };
+            let name = ConversationChanges { title: Some(Some(title.clone())), status: None };
             match self.conversations.update(user, id, name, now).await {
-                Ok(Some(named)) => conversation = named,
+                Ok(Some(named)) => {
+                    conversation = named;
+                    auto_title = Some(title);
+                }
                 Ok(None) => {}
                 Err(error) => tracing::warn!(%error, "could not name the conversation after its first question"),
             }
         }
-        let activity = ChatActivity { conversations: 0, messages: 1, chatted_at: Some(now) };
+        let activity = ChatActivity { messages: 1, chatted_at: Some(now), ..ChatActivity::default() };
         if let Err(error) = self.users.record_activity(user, activity).await {
             tracing::error!(%error, "could not count the question in the user's stats");
         }
-        Ok(PreparedTurn { service: self.clone(), user, client, conversation, question })
+        Ok(PreparedTurn { service: self.clone(), user, client, conversation, question, auto_title })
     }
 
     async fn append(&self, user: UserId, id: ConversationId, message: &NewMessage) -> Result<Conversation, ChatError> {
@@ -243,7 +248,6 @@ impl ChatService {
 /// An answer written by the model, before it is stored.
 struct DraftAnswer {
     message: Message,
-    tokens_used: u64,
     platforms: Vec<Platform>,
 }
 
@@ -258,6 +262,8 @@ pub struct PreparedTurn {
     client: Client,
     conversation: Conversation,
     question: Message,
+    /// The title taken from this first question, which a title the model writes may replace.
+    auto_title: Option<ConversationTitle>,
 }
 
 impl PreparedTurn {
@@ -276,18 +282,24 @@ impl PreparedTurn {
     pub async fn answer(self, sink: Arc<dyn AnswerSink>) -> Result<ChatExchange, ChatError> {
         let s = &self.service;
         let stored = match self.write_answer(sink).await {
-            Ok(answer) => {
+            Ok(mut answer) => {
+                let title = match &self.auto_title {
+                    Some(_) => self.model_title(&mut answer.message).await,
+                    None => None,
+                };
+                let metadata = &answer.message.metadata;
                 let new = NewMessage {
                     message: answer.message.clone(),
                     slot: MessageSlot::Answer,
-                    tokens_used: answer.tokens_used,
+                    tokens_used: metadata.tokens_used.unwrap_or(0),
+                    cost_usd: metadata.cost_usd.unwrap_or(0.0),
                     platforms: answer.platforms,
                 };
-                s.append(self.user, self.conversation.id, &new).await.map(|c| (answer.message, c))
+                s.append(self.user, self.conversation.id, &new).await.map(|c| (answer.message, c, title))
             }
             Err(error) => Err(error),
         };
-        let (answer, conversation) = match stored {
+        let (answer, mut conversation, title) = match stored {
             Ok(stored) => stored,
             Err(error) => {
                 // No answer will be stored: give its reserved place under the limits back.
@@ -297,11 +309,46 @@ impl PreparedTurn {
                 return Err(error);
             }
         };
-        let activity = ChatActivity { conversations: 0, messages: 1, chatted_at: None };
+        let activity = ChatActivity {
+            messages: 1,
+            tokens_used: answer.metadata.tokens_used.unwrap_or(0),
+            cost_usd: answer.metadata.cost_usd.unwrap_or(0.0),
+            ..ChatActivity::default()
+        };
         if let Err(error) = s.users.record_activity(self.user, activity).await {
             tracing::error!(%error, "could not count the answer in the user's stats");
         }
+        // The model's title replaces the one taken from the question, unless the user renamed the
+        // conversation meanwhile.
+        if let Some(title) = title.filter(|_| conversation.title == self.auto_title) {
+            let changes = ConversationChanges { title: Some(Some(title)), status: None };
+            match s.conversations.update(self.user, self.conversation.id, changes, s.clock.now()).await {
+                Ok(Some(named)) => conversation = named,
+                Ok(None) => {}
+                Err(error) => tracing::warn!(%error, "could not store the title the model wrote"),
+            }
+        }
         Ok(ChatExchange { question: self.question, answer, conversation })
+    }
+
+    /// A title the model writes from the first exchange, its cost added to the answer's; `None`
+    /// when the model writes none or fails (the title from the question stays).
+    async fn model_title(&self, answer: &mut Message) -> Option<ConversationTitle> {
+        let s = &self.service;
+        let turn = match s.model.title(&self.question.content, &answer.content).await {
+            Ok(turn) => turn?,
+            Err(error) => {
+                tracing::warn!(%error, "the model wrote no title");
+                return None;
+            }
+        };
+        let metadata = &mut answer.metadata;
+        metadata.tokens_used = Some(metadata.tokens_used.unwrap_or(0) + turn.usage.total());
+        metadata.cost_usd = Some(metadata.cost_usd.unwrap_or(0.0) + s.settings.prices.cost(&turn.model, turn.usage));
+        if let Some(working) = metadata.working.as_mut() {
+            working.usage += turn.usage;
+        }
+        ConversationTitle::from_model(&turn.title)
     }
 
     /// Runs the model and its tools to an answer, not yet stored.
@@ -323,6 +370,7 @@ impl PreparedTurn {
         let mut usage = TokenUsage::default();
         let mut traces: Vec<ToolTrace> = Vec::new();
         let mut results: Vec<ToolOutput> = Vec::new();
+        let mut series_points = 0;
         let mut rounds = 0;
         let (text, model) = loop {
             // The round after the last tool round offers no tools: the model must answer.
@@ -343,7 +391,13 @@ impl PreparedTurn {
             }
             rounds += 1;
             turns.push(ChatTurn::Assistant { text: turn.text, tool_calls: turn.tool_calls.clone() });
-            for (call, output, trace) in self.run_tools(&scope, &turn.tool_calls, sink.as_ref()).await? {
+            for (call, output, mut trace) in self.run_tools(&scope, &turn.tool_calls, sink.as_ref()).await? {
+                // Charts keep the first series' points, up to the working's bound.
+                let points: usize = trace.series.iter().map(|s| s.points.len()).sum();
+                if series_points + points > AnswerWorking::MAX_SERIES_POINTS {
+                    trace.series.clear();
+                }
+                series_points += trace.series.iter().map(|s| s.points.len()).sum::<usize>();
                 if traces.len() < AnswerWorking::MAX_TOOLS {
                     traces.push(bounded(trace));
                 }
@@ -391,7 +445,7 @@ impl PreparedTurn {
             },
         };
         fit_reserve(&mut message);
-        Ok(DraftAnswer { message, tokens_used: usage.total(), platforms })
+        Ok(DraftAnswer { message, platforms })
     }
 
     /// Runs one round's calls concurrently, in the order asked; calls past
@@ -417,6 +471,7 @@ impl PreparedTurn {
                 platforms: vec![],
                 ranges: vec![],
                 error: Some(message.clone()),
+                series: vec![],
             };
             out.push((call, ToolOutput::Error { tool: ToolKind::from_name(&call.name), message }, trace));
         }

@@ -87,7 +87,12 @@ impl ConversationService {
         }
         let conversation = Conversation::start(self.ids.conversation_id(), user, client, title, self.clock.now());
         self.conversations.insert(&conversation).await?;
-        self.users.record_activity(user, ChatActivity { conversations: 1, messages: 0, chatted_at: None }).await?;
+        // The conversation exists now: failing the request would make a retry create a second one.
+        // A stats write that fails is logged and the start stands, as the chat path does.
+        let activity = ChatActivity { conversations: 1, ..ChatActivity::default() };
+        if let Err(error) = self.users.record_activity(user, activity).await {
+            tracing::error!(%error, "could not count the new conversation in the user's stats");
+        }
         Ok(conversation)
     }
 
@@ -242,6 +247,19 @@ mod tests {
         let started = service(conversations, clients, users).start(user_id(1), client_id(1), None).await.unwrap();
         assert_eq!(started.id, conversation_id(9));
         assert_eq!(started.status, ConversationStatus::Active);
+    }
+
+    #[tokio::test]
+    async fn a_started_conversation_stands_when_only_counting_it_fails() {
+        let mut clients = MockClientStore::new();
+        clients.expect_get().returning(|_, _| Ok(Some(client(ClientStatus::Active))));
+        let mut conversations = MockConversationStore::new();
+        conversations.expect_insert().times(1).returning(|_| Ok(()));
+        let mut users = MockUserChatbotStore::new();
+        users.expect_record_activity().returning(|_, _| Err(StoreError::Unavailable("down".into())));
+        // A failure here would make the caller retry and create a second conversation.
+        let started = service(conversations, clients, users).start(user_id(1), client_id(1), None).await;
+        assert_eq!(started.unwrap().id, conversation_id(9));
     }
 
     #[tokio::test]

@@ -67,8 +67,11 @@ impl RetentionService {
             return Ok(RetentionOutcome::Skipped);
         }
         let result = self.clean_up(now).await;
-        // Free the lease even when the clean-up failed, so the next run need not wait for expiry.
-        self.lock.release(RETENTION_JOB, &self.holder).await?;
+        // Free the lease even when the clean-up failed, so the next run need not wait for expiry. A
+        // release that fails leaves the lease to expire: the work is done, and the run succeeded.
+        if let Err(error) = self.lock.release(RETENTION_JOB, &self.holder).await {
+            tracing::warn!(%error, "could not release the retention lease; it expires by itself");
+        }
         let report = result?;
         tracing::info!(archived = report.archived, purged = report.purged, "retention ran");
         Ok(RetentionOutcome::Ran(report))
@@ -122,5 +125,23 @@ mod tests {
         let service =
             RetentionService::new(Arc::new(retention), Arc::new(lock(true)), Arc::new(FixedClock::default()), 90, "c");
         assert!(matches!(service.run().await, Err(StoreError::Unavailable(_))));
+    }
+
+    #[tokio::test]
+    async fn a_run_whose_work_succeeded_succeeds_even_when_releasing_the_lease_fails() {
+        let mut retention = MockConversationRetention::new();
+        retention.expect_purge_deleted().returning(|_| Ok(1));
+        retention.expect_archive_idle().returning(|_| Ok(3));
+        let mut lock = MockJobLock::new();
+        lock.expect_try_acquire().returning(|_, _, _, _| Ok(true));
+        lock.expect_release()
+            .times(1)
+            .returning(|_, _| Err(StoreError::Unavailable("the primary stepped down".into())));
+        let service =
+            RetentionService::new(Arc::new(retention), Arc::new(lock), Arc::new(FixedClock::default()), 90, "d");
+        assert!(matches!(
+            service.run().await,
+            Ok(RetentionOutcome::Ran(RetentionReport { archived: 3, purged: 1, .. }))
+        ));
     }
 }

@@ -247,13 +247,13 @@ impl ToolRequest {
         match self {
             Self::PlatformSummary { platform, range } => {
                 args.insert("platform", platform.key());
-                args.insert("range", range_value(range));
+                args.insert("range", range_value(*range));
             }
             Self::ListCampaigns { platform, range, sort_by, order, limit } => {
                 if let Some(p) = platform {
                     args.insert("platform", p.key());
                 }
-                args.insert("range", range_value(range));
+                args.insert("range", range_value(*range));
                 args.insert("sortBy", sort_by.key());
                 args.insert("order", if *order == SortOrder::Ascending { "asc" } else { "desc" });
                 args.insert("limit", *limit);
@@ -265,25 +265,25 @@ impl ToolRequest {
                 if !metrics.is_empty() {
                     args.insert("metrics", metrics.iter().map(|m| m.key()).collect::<Vec<_>>());
                 }
-                args.insert("current", range_value(current));
+                args.insert("current", range_value(*current));
                 args.insert(
                     "previous",
                     match previous {
-                        PreviousSpec::Range(range) => range_value(range),
+                        PreviousSpec::Range(range) => range_value(*range),
                         other => Value::object().with("compare", other.key().unwrap_or("previous_period")),
                     },
                 );
             }
-            Self::BlendedTotals { range } => args.insert("range", range_value(range)),
+            Self::BlendedTotals { range } => args.insert("range", range_value(*range)),
             Self::SiteBreakdown { dimension, range, limit } => {
                 args.insert("dimension", dimension.key());
-                args.insert("range", range_value(range));
+                args.insert("range", range_value(*range));
                 args.insert("limit", *limit);
             }
             Self::Timeseries { platform, metric, range, granularity } => {
                 args.insert("platform", platform.key());
                 args.insert("metric", metric.key());
-                args.insert("range", range_value(range));
+                args.insert("range", range_value(*range));
                 if let Some(g) = granularity {
                     args.insert("granularity", g.key());
                 }
@@ -294,11 +294,11 @@ impl ToolRequest {
 }
 
 /// A range as tool arguments write it.
-fn range_value(range: &RangeSpec) -> Value {
+fn range_value(range: RangeSpec) -> Value {
     match range {
         RangeSpec::Preset { preset, include_today } => {
             let v = Value::object().with("preset", preset.key());
-            if *include_today { v.with("includeToday", true) } else { v }
+            if include_today { v.with("includeToday", true) } else { v }
         }
         RangeSpec::Explicit { start, end } => {
             Value::object().with("start", start.to_string()).with("end", end.to_string())

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 
-use crate::analyst::{AnswerSink, ToolTrace};
+use crate::analyst::{AnswerSink, Series, ToolTrace};
 use crate::client::Client;
 use crate::daily::{Currency, DailyRecord, DayFigures, RankedCount, missing_days};
-use crate::dates::{DateRange, ResolvedRange};
+use crate::dates::{DateRange, PreviousSpec, ResolvedRange};
 use crate::demo;
 use crate::ids::{ClientId, UserId};
 use crate::metrics::{AdTotals, Metric, SiteTotals, UsersBasis};
@@ -18,7 +18,7 @@ use crate::platform::{Platform, PlatformData};
 use crate::ports::{DailyStore, DemoDataStore, SnapshotStore, StoreError};
 use crate::tools::output::{
     Blended, BlendedCurrency, Breakdown, CampaignList, CampaignRow, Comparison, Coverage, CurrencyTotals, MetricChange,
-    PlatformComparison, Point, SourceCoverage, Summary, Timeseries, ToolData, ToolOutput, Totals,
+    PlatformComparison, Point, SourceCoverage, Summary, Timeseries, ToolData, ToolOutput, Totals, metric_number,
 };
 use crate::tools::{Dimension, Granularity, SortOrder, ToolCall, ToolKind, ToolRequest};
 use crate::value::Value;
@@ -155,6 +155,7 @@ impl AnalystTools {
                     platforms: vec![],
                     ranges: vec![],
                     error: Some(message.clone()),
+                    series: vec![],
                 };
                 sink.tool(&trace).await;
                 let output = ToolOutput::Error { tool: ToolKind::from_name(&call.name), message };
@@ -168,8 +169,9 @@ impl AnalystTools {
             platforms: vec![],
             ranges: vec![],
             error: None,
+            series: vec![],
         };
-        let planned = self.plan(scope, &request);
+        let planned = plan(scope, &request);
         match &planned {
             Ok(plan) => {
                 trace.platforms.clone_from(&plan.platforms);
@@ -184,7 +186,10 @@ impl AnalystTools {
             Err(refusal) => Err(Failure::Refused(refusal)),
         };
         let output = match result {
-            Ok(data) => ToolOutput::Data(data),
+            Ok(data) => {
+                trace.series = series_of(&data);
+                ToolOutput::Data(data)
+            }
             Err(Failure::Refused(Refusal(message))) => {
                 trace.error = Some(message.clone());
                 ToolOutput::Error { tool: Some(kind), message }
@@ -192,77 +197,6 @@ impl AnalystTools {
             Err(Failure::Store(error)) => return Err(error),
         };
         Ok(ToolRun { trace, output })
-    }
-
-    /// Which platforms and days a request reads, or why it cannot be answered.
-    fn plan(&self, scope: &ToolScope, request: &ToolRequest) -> Result<Plan, Refusal> {
-        let today = scope.today;
-        let available = scope.platforms();
-        let one = |platform: Platform| -> Result<Vec<Platform>, Refusal> {
-            if available.contains(&platform) {
-                Ok(vec![platform])
-            } else {
-                Err(Refusal(not_connected(platform, &available)))
-            }
-        };
-        let ads = |platform: Option<Platform>| -> Result<Vec<Platform>, Refusal> {
-            match platform {
-                Some(p) => one(p),
-                None => {
-                    let ads: Vec<Platform> = available.iter().copied().filter(|p| p.is_ad_platform()).collect();
-                    if ads.is_empty() {
-                        return Err(Refusal("no ad platform is connected for this client".to_owned()));
-                    }
-                    Ok(ads)
-                }
-            }
-        };
-        let (platforms, ranges) = match request {
-            ToolRequest::PlatformSummary { platform, range } => (one(*platform)?, vec![range.resolve(today)?]),
-            ToolRequest::ListCampaigns { platform, range, .. } => (ads(*platform)?, vec![range.resolve(today)?]),
-            ToolRequest::BlendedTotals { range } => (ads(None)?, vec![range.resolve(today)?]),
-            ToolRequest::SiteBreakdown { range, .. } => (one(Platform::GoogleAnalytics)?, vec![range.resolve(today)?]),
-            ToolRequest::ComparePeriods { platform, metrics, current, previous } => {
-                let mut platforms = match platform {
-                    Some(p) => one(*p)?,
-                    None => available.clone(),
-                };
-                if !metrics.is_empty() {
-                    platforms.retain(|p| metrics.iter().any(|m| m.is_ad_metric() == p.is_ad_platform()));
-                    if platforms.is_empty() {
-                        let names: Vec<&str> = metrics.iter().map(|m| m.key()).collect();
-                        return Err(Refusal(format!(
-                            "no platform asked for reports {}: ad metrics come from ad platforms, site metrics from \
-                             googleAnalytics",
-                            names.join(", ")
-                        )));
-                    }
-                }
-                let current = current.resolve(today)?;
-                let previous = previous.resolve(&current, today)?;
-                (platforms, vec![current, previous])
-            }
-            ToolRequest::Timeseries { platform, metric, range, granularity } => {
-                let platforms = one(*platform)?;
-                if metric.is_ad_metric() != platform.is_ad_platform() {
-                    return Err(Refusal(format!(
-                        "{} does not report {metric}: ad metrics come from ad platforms, site metrics from \
-                         googleAnalytics",
-                        platform.key()
-                    )));
-                }
-                let range = range.resolve(today)?;
-                if *granularity == Some(Granularity::Day) && range.range.days() > MAX_DAILY_POINTS {
-                    return Err(Refusal(format!(
-                        "a daily series covers at most {MAX_DAILY_POINTS} days and {} has {}; use week or month",
-                        range.range,
-                        range.range.days()
-                    )));
-                }
-                (platforms, vec![range])
-            }
-        };
-        Ok(Plan { platforms, ranges })
     }
 
     async fn execute(&self, scope: &ToolScope, request: &ToolRequest, plan: &Plan) -> Result<ToolData, Failure> {
@@ -301,41 +235,7 @@ impl AnalystTools {
                 Ok(ToolData::Breakdown(breakdown(coverage, &records, *dimension, *limit)))
             }
             ToolRequest::ComparePeriods { metrics, previous, .. } => {
-                let second = plan.ranges[1];
-                let (current, now_records) = self.read(scope, &plan.platforms, first).await?;
-                let (before, then_records) = self.read(scope, &plan.platforms, second).await?;
-                let mut platforms = Vec::new();
-                for &platform in &plan.platforms {
-                    let now: Vec<DailyRecord> =
-                        now_records.iter().filter(|r| r.platform == platform).cloned().collect();
-                    let then: Vec<DailyRecord> =
-                        then_records.iter().filter(|r| r.platform == platform).cloned().collect();
-                    let wanted: Vec<Metric> = if metrics.is_empty() {
-                        default_comparison_metrics(platform)
-                    } else {
-                        metrics.iter().copied().filter(|m| m.is_ad_metric() == platform.is_ad_platform()).collect()
-                    };
-                    platforms.push(if platform.is_ad_platform() {
-                        compare_ads(platform, &now, &then, &wanted)
-                    } else {
-                        let a = self.site_totals(scope, &now, first.range).await?;
-                        let b = self.site_totals(scope, &then, second.range).await?;
-                        PlatformComparison {
-                            platform,
-                            currency: None,
-                            users_basis: Some((a.users_basis, b.users_basis)),
-                            metrics: wanted
-                                .iter()
-                                .map(|&metric| MetricChange {
-                                    metric,
-                                    current: a.value(metric),
-                                    previous: b.value(metric),
-                                })
-                                .collect(),
-                        }
-                    });
-                }
-                Ok(ToolData::Comparison(Comparison { current, previous: before, previous_spec: *previous, platforms }))
+                Ok(ToolData::Comparison(self.compare(scope, plan, metrics, *previous).await?))
             }
             ToolRequest::Timeseries { platform, metric, granularity, .. } => {
                 let (coverage, records) = self.read(scope, &plan.platforms, first).await?;
@@ -370,6 +270,45 @@ impl AnalystTools {
                 }))
             }
         }
+    }
+
+    /// Both periods of a comparison, platform by platform.
+    async fn compare(
+        &self,
+        scope: &ToolScope,
+        plan: &Plan,
+        metrics: &[Metric],
+        previous: PreviousSpec,
+    ) -> Result<Comparison, StoreError> {
+        let (first, second) = (plan.ranges[0], plan.ranges[1]);
+        let (current, now_records) = self.read(scope, &plan.platforms, first).await?;
+        let (before, then_records) = self.read(scope, &plan.platforms, second).await?;
+        let mut platforms = Vec::new();
+        for &platform in &plan.platforms {
+            let now: Vec<DailyRecord> = now_records.iter().filter(|r| r.platform == platform).cloned().collect();
+            let then: Vec<DailyRecord> = then_records.iter().filter(|r| r.platform == platform).cloned().collect();
+            let wanted: Vec<Metric> = if metrics.is_empty() {
+                default_comparison_metrics(platform)
+            } else {
+                metrics.iter().copied().filter(|m| m.is_ad_metric() == platform.is_ad_platform()).collect()
+            };
+            platforms.push(if platform.is_ad_platform() {
+                compare_ads(platform, &now, &then, &wanted)
+            } else {
+                let a = self.site_totals(scope, &now, first.range).await?;
+                let b = self.site_totals(scope, &then, second.range).await?;
+                PlatformComparison {
+                    platform,
+                    currency: None,
+                    users_basis: Some((a.users_basis, b.users_basis)),
+                    metrics: wanted
+                        .iter()
+                        .map(|&metric| MetricChange { metric, current: a.value(metric), previous: b.value(metric) })
+                        .collect(),
+                }
+            });
+        }
+        Ok(Comparison { current, previous: before, previous_spec: previous, platforms })
     }
 
     /// The records of `platforms` within the range, and what they cover.
@@ -428,10 +367,110 @@ impl AnalystTools {
     }
 }
 
+/// The figures of a result that a chart draws: a time series' buckets, or each compared metric's
+/// previous and current periods.
+fn series_of(data: &ToolData) -> Vec<Series> {
+    match data {
+        ToolData::Timeseries(t) => vec![Series {
+            platform: t.platform,
+            metric: t.metric,
+            currency: t.currency,
+            granularity: Some(t.granularity),
+            points: t.points.iter().map(|p| (p.range, p.value.map(|v| metric_number(t.metric, v)))).collect(),
+        }],
+        ToolData::Comparison(c) => c
+            .platforms
+            .iter()
+            .flat_map(|p| {
+                p.metrics.iter().map(|m| Series {
+                    platform: p.platform,
+                    metric: m.metric,
+                    currency: if m.metric.unit() == crate::metrics::Unit::Money { p.currency } else { None },
+                    granularity: None,
+                    points: vec![
+                        (c.previous.range.range, m.previous.map(|v| metric_number(m.metric, v))),
+                        (c.current.range.range, m.current.map(|v| metric_number(m.metric, v))),
+                    ],
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// What a request reads.
 struct Plan {
     platforms: Vec<Platform>,
     ranges: Vec<ResolvedRange>,
+}
+
+/// Which platforms and days a request reads, or why it cannot be answered.
+fn plan(scope: &ToolScope, request: &ToolRequest) -> Result<Plan, Refusal> {
+    let today = scope.today;
+    let available = scope.platforms();
+    let one = |platform: Platform| -> Result<Vec<Platform>, Refusal> {
+        if available.contains(&platform) {
+            Ok(vec![platform])
+        } else {
+            Err(Refusal(not_connected(platform, &available)))
+        }
+    };
+    let ads = |platform: Option<Platform>| -> Result<Vec<Platform>, Refusal> {
+        if let Some(p) = platform {
+            return one(p);
+        }
+        let ads: Vec<Platform> = available.iter().copied().filter(|p| p.is_ad_platform()).collect();
+        if ads.is_empty() {
+            return Err(Refusal("no ad platform is connected for this client".to_owned()));
+        }
+        Ok(ads)
+    };
+    let (platforms, ranges) = match request {
+        ToolRequest::PlatformSummary { platform, range } => (one(*platform)?, vec![range.resolve(today)?]),
+        ToolRequest::ListCampaigns { platform, range, .. } => (ads(*platform)?, vec![range.resolve(today)?]),
+        ToolRequest::BlendedTotals { range } => (ads(None)?, vec![range.resolve(today)?]),
+        ToolRequest::SiteBreakdown { range, .. } => (one(Platform::GoogleAnalytics)?, vec![range.resolve(today)?]),
+        ToolRequest::ComparePeriods { platform, metrics, current, previous } => {
+            let mut platforms = match platform {
+                Some(p) => one(*p)?,
+                None => available.clone(),
+            };
+            if !metrics.is_empty() {
+                platforms.retain(|p| metrics.iter().any(|m| m.is_ad_metric() == p.is_ad_platform()));
+                if platforms.is_empty() {
+                    let names: Vec<&str> = metrics.iter().map(|m| m.key()).collect();
+                    return Err(Refusal(format!(
+                        "no platform asked for reports {}: ad metrics come from ad platforms, site metrics from \
+                         googleAnalytics",
+                        names.join(", ")
+                    )));
+                }
+            }
+            let current = current.resolve(today)?;
+            let previous = previous.resolve(&current, today)?;
+            (platforms, vec![current, previous])
+        }
+        ToolRequest::Timeseries { platform, metric, range, granularity } => {
+            let platforms = one(*platform)?;
+            if metric.is_ad_metric() != platform.is_ad_platform() {
+                return Err(Refusal(format!(
+                    "{} does not report {metric}: ad metrics come from ad platforms, site metrics from \
+                     googleAnalytics",
+                    platform.key()
+                )));
+            }
+            let range = range.resolve(today)?;
+            if *granularity == Some(Granularity::Day) && range.range.days() > MAX_DAILY_POINTS {
+                return Err(Refusal(format!(
+                    "a daily series covers at most {MAX_DAILY_POINTS} days and {} has {}; use week or month",
+                    range.range,
+                    range.range.days()
+                )));
+            }
+            (platforms, vec![range])
+        }
+    };
+    Ok(Plan { platforms, ranges })
 }
 
 fn not_connected(platform: Platform, available: &[Platform]) -> String {
@@ -519,7 +558,9 @@ fn blend(records: &[DailyRecord]) -> Vec<BlendedCurrency> {
         .into_iter()
         .map(|(currency, platforms)| {
             let mut totals = AdTotals::default();
-            platforms.values().for_each(|t| totals.add(t));
+            for t in platforms.values() {
+                totals.add(t);
+            }
             BlendedCurrency { currency, totals, platforms: platforms.into_iter().collect() }
         })
         .collect();

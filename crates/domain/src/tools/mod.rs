@@ -139,45 +139,7 @@ impl ToolKind {
                     Param::Integer { description: "Most rows to return (default 10).", minimum: 1, maximum: MAX_ROWS },
                 ),
             ],
-            Self::ComparePeriods => vec![
-                Field::optional(
-                    "platform",
-                    Param::String {
-                        description: "The platform; every connected platform when absent.",
-                        choices: Platform::ALL.iter().map(|p| p.key()).collect(),
-                        format: None,
-                    },
-                ),
-                Field::optional(
-                    "metrics",
-                    Param::StringList {
-                        description: "Metrics to compare; the main ones of each platform when absent.",
-                        choices: Metric::ALL.iter().map(|m| m.key()).collect(),
-                    },
-                ),
-                Field::required("current", range_param()),
-                Field::optional(
-                    "previous",
-                    Param::Object {
-                        description: "The period to compare with: {\"compare\": \"previous_period\"} (default), \
-                                      {\"compare\": \"same_period_last_year\"}, or a range of the same length \
-                                      ({\"preset\": ...} or {\"start\": ..., \"end\": ...}).",
-                        fields: vec![
-                            Field::optional(
-                                "compare",
-                                Param::String {
-                                    description: "previous_period or same_period_last_year.",
-                                    choices: vec!["previous_period", "same_period_last_year"],
-                                    format: None,
-                                },
-                            ),
-                            Field::optional("preset", preset_param()),
-                            Field::optional("start", date_param("First day, inclusive (YYYY-MM-DD).")),
-                            Field::optional("end", date_param("Last day, inclusive (YYYY-MM-DD).")),
-                        ],
-                    },
-                ),
-            ],
+            Self::ComparePeriods => compare_fields(),
             Self::BlendedTotals => vec![Field::required("range", range_param())],
             Self::SiteBreakdown => vec![
                 Field::required(
@@ -218,6 +180,49 @@ impl ToolKind {
         };
         Param::Object { description: self.description(), fields }
     }
+}
+
+/// The parameters of [`ToolKind::ComparePeriods`].
+fn compare_fields() -> Vec<Field> {
+    vec![
+        Field::optional(
+            "platform",
+            Param::String {
+                description: "The platform; every connected platform when absent.",
+                choices: Platform::ALL.iter().map(|p| p.key()).collect(),
+                format: None,
+            },
+        ),
+        Field::optional(
+            "metrics",
+            Param::StringList {
+                description: "Metrics to compare; the main ones of each platform when absent.",
+                choices: Metric::ALL.iter().map(|m| m.key()).collect(),
+            },
+        ),
+        Field::required("current", range_param()),
+        Field::optional(
+            "previous",
+            Param::Object {
+                description: "The period to compare with: {\"compare\": \"previous_period\"} (default), \
+                              {\"compare\": \"same_period_last_year\"}, or a range of the same length \
+                              ({\"preset\": ...} or {\"start\": ..., \"end\": ...}).",
+                fields: vec![
+                    Field::optional(
+                        "compare",
+                        Param::String {
+                            description: "previous_period or same_period_last_year.",
+                            choices: vec!["previous_period", "same_period_last_year"],
+                            format: None,
+                        },
+                    ),
+                    Field::optional("preset", preset_param()),
+                    Field::optional("start", date_param("First day, inclusive (YYYY-MM-DD).")),
+                    Field::optional("end", date_param("Last day, inclusive (YYYY-MM-DD).")),
+                ],
+            },
+        ),
+    ]
 }
 
 fn platform_param() -> Param {

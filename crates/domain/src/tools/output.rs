@@ -283,150 +283,12 @@ impl ToolData {
         let mut notes: Vec<String> = Vec::new();
         let mut v = Value::object().with("tool", self.kind().name());
         match self {
-            Self::Summary(s) => {
-                v.insert("platform", s.platform.key());
-                coverage_fields(&mut v, &s.coverage, &mut notes);
-                match &s.totals {
-                    Totals::Ads(by_currency) => ad_totals_field(&mut v, by_currency, &mut notes),
-                    Totals::Site(site) => {
-                        v.insert("totals", site_value(site, &mut notes));
-                    }
-                }
-            }
-            Self::Campaigns(c) => {
-                v.insert("platform", c.platform.map(Platform::key));
-                coverage_fields(&mut v, &c.coverage, &mut notes);
-                v.insert("sortBy", c.sort_by.key());
-                v.insert("order", if c.order == SortOrder::Ascending { "asc" } else { "desc" });
-                v.insert("campaigns", c.campaigns);
-                let rows: Vec<Value> = c
-                    .rows
-                    .iter()
-                    .map(|r| {
-                        let row = Value::object()
-                            .with("platform", r.platform.key())
-                            .with("campaignId", r.campaign_id.as_str())
-                            .with("name", r.name.as_str())
-                            .with("status", r.status.key())
-                            .with("currency", r.currency.code());
-                        ad_metrics(row, &r.totals)
-                    })
-                    .collect();
-                if c.rows.len() < c.campaigns {
-                    notes.push(format!("{} of {} campaigns listed", c.rows.len(), c.campaigns));
-                }
-                v.insert("rows", rows);
-            }
-            Self::Comparison(c) => {
-                v.insert("current", range_value(&c.current.range));
-                v.insert("previous", range_value(&c.previous.range));
-                if let Some(key) = c.previous_spec.key() {
-                    v.insert("previousIs", key);
-                }
-                v.insert("demo", c.current.demo);
-                let mut sources = sources_value(&c.current, &mut notes, "current");
-                if let Value::Array(items) = &mut sources {
-                    if let Value::Array(more) = sources_value(&c.previous, &mut notes, "previous") {
-                        for (item, prev) in items.iter_mut().zip(more) {
-                            item.insert("previousMissingDays", prev.get("missingDays").cloned().unwrap_or_default());
-                        }
-                    }
-                }
-                v.insert("sources", sources);
-                let platforms: Vec<Value> = c
-                    .platforms
-                    .iter()
-                    .map(|p| {
-                        let mut pv = Value::object().with("platform", p.platform.key());
-                        if let Some(currency) = p.currency {
-                            pv.insert("currency", currency.code());
-                        }
-                        if let Some((current, previous)) = p.users_basis {
-                            if current == UsersBasis::SumOfDaily || previous == UsersBasis::SumOfDaily {
-                                notes.push(USERS_NOTE.to_owned());
-                            }
-                        }
-                        let metrics: Vec<Value> = p.metrics.iter().map(metric_change_value).collect();
-                        pv.with("metrics", metrics)
-                    })
-                    .collect();
-                v.insert("platforms", platforms);
-            }
-            Self::Blended(b) => {
-                coverage_fields(&mut v, &b.coverage, &mut notes);
-                if b.currencies.len() > 1 {
-                    notes.push(currency_note(b.currencies.iter().map(|c| c.currency)));
-                }
-                let currencies: Vec<Value> = b
-                    .currencies
-                    .iter()
-                    .map(|c| {
-                        let platforms: Vec<Value> = c
-                            .platforms
-                            .iter()
-                            .map(|(p, t)| {
-                                let row = Value::object().with("platform", p.key());
-                                let share = (c.totals.spend > 0.0).then(|| round(t.spend / c.totals.spend * 100.0, 2));
-                                ad_metrics(row, t).with("spendSharePct", share)
-                            })
-                            .collect();
-                        let totals = ad_metrics(Value::object(), &c.totals);
-                        Value::object()
-                            .with("currency", c.currency.code())
-                            .with("totals", totals)
-                            .with("platforms", platforms)
-                    })
-                    .collect();
-                v.insert("currencies", currencies);
-            }
-            Self::Breakdown(b) => {
-                coverage_fields(&mut v, &b.coverage, &mut notes);
-                let measure = if b.dimension == Dimension::Page { "views" } else { "sessions" };
-                v.insert("dimension", b.dimension.key());
-                v.insert("measure", measure);
-                v.insert("total", b.total);
-                v.insert("entries", b.entries);
-                if b.coverage.range.range.days() > 1 && b.dimension != Dimension::Device {
-                    notes.push(
-                        "summed from each day's top 20 entries, so entries outside a day's top 20 are not counted \
-                         that day"
-                            .to_owned(),
-                    );
-                }
-                #[allow(clippy::cast_precision_loss)] // counts stay far below 2^52
-                let rows: Vec<Value> = b
-                    .rows
-                    .iter()
-                    .map(|r| {
-                        let share = (b.total > 0).then(|| round(r.count as f64 / b.total as f64 * 100.0, 2));
-                        Value::object().with("name", r.name.as_str()).with(measure, r.count).with("sharePct", share)
-                    })
-                    .collect();
-                v.insert("rows", rows);
-            }
-            Self::Timeseries(t) => {
-                v.insert("platform", t.platform.key());
-                v.insert("metric", t.metric.result_key());
-                v.insert("granularity", t.granularity.key());
-                coverage_fields(&mut v, &t.coverage, &mut notes);
-                if let Some(currency) = t.currency {
-                    v.insert("currency", currency.code());
-                }
-                if t.metric == Metric::Users && t.granularity != Granularity::Day {
-                    notes.push(USERS_NOTE.to_owned());
-                }
-                let points: Vec<Value> = t
-                    .points
-                    .iter()
-                    .map(|p| {
-                        Value::object()
-                            .with("start", p.range.start().to_string())
-                            .with("end", p.range.end().to_string())
-                            .with("value", p.value.map(|x| metric_number(t.metric, x)))
-                    })
-                    .collect();
-                v.insert("points", points);
-            }
+            Self::Summary(s) => summary_fields(s, &mut v, &mut notes),
+            Self::Campaigns(c) => campaign_list_fields(c, &mut v, &mut notes),
+            Self::Comparison(c) => comparison_fields(c, &mut v, &mut notes),
+            Self::Blended(b) => blended_fields(b, &mut v, &mut notes),
+            Self::Breakdown(b) => breakdown_fields(b, &mut v, &mut notes),
+            Self::Timeseries(t) => timeseries_fields(t, &mut v, &mut notes),
         }
         notes.dedup();
         if !notes.is_empty() {
@@ -434,6 +296,159 @@ impl ToolData {
         }
         v
     }
+}
+
+/// The fields of a [`Summary`] result.
+fn summary_fields(s: &Summary, v: &mut Value, notes: &mut Vec<String>) {
+    v.insert("platform", s.platform.key());
+    coverage_fields(v, &s.coverage, notes);
+    match &s.totals {
+        Totals::Ads(by_currency) => ad_totals_field(v, by_currency, notes),
+        Totals::Site(site) => {
+            v.insert("totals", site_value(site, notes));
+        }
+    }
+}
+
+/// The fields of a [`CampaignList`] result.
+fn campaign_list_fields(c: &CampaignList, v: &mut Value, notes: &mut Vec<String>) {
+    v.insert("platform", c.platform.map(Platform::key));
+    coverage_fields(v, &c.coverage, notes);
+    v.insert("sortBy", c.sort_by.key());
+    v.insert("order", if c.order == SortOrder::Ascending { "asc" } else { "desc" });
+    v.insert("campaigns", c.campaigns);
+    let rows: Vec<Value> = c
+        .rows
+        .iter()
+        .map(|r| {
+            let row = Value::object()
+                .with("platform", r.platform.key())
+                .with("campaignId", r.campaign_id.as_str())
+                .with("name", r.name.as_str())
+                .with("status", r.status.key())
+                .with("currency", r.currency.code());
+            ad_metrics(row, &r.totals)
+        })
+        .collect();
+    if c.rows.len() < c.campaigns {
+        notes.push(format!("{} of {} campaigns listed", c.rows.len(), c.campaigns));
+    }
+    v.insert("rows", rows);
+}
+
+/// The fields of a [`Comparison`] result.
+fn comparison_fields(c: &Comparison, v: &mut Value, notes: &mut Vec<String>) {
+    v.insert("current", range_value(&c.current.range));
+    v.insert("previous", range_value(&c.previous.range));
+    if let Some(key) = c.previous_spec.key() {
+        v.insert("previousIs", key);
+    }
+    v.insert("demo", c.current.demo);
+    let mut sources = sources_value(&c.current, notes, "current");
+    if let Value::Array(items) = &mut sources {
+        if let Value::Array(more) = sources_value(&c.previous, notes, "previous") {
+            for (item, prev) in items.iter_mut().zip(more) {
+                item.insert("previousMissingDays", prev.get("missingDays").cloned().unwrap_or_default());
+            }
+        }
+    }
+    v.insert("sources", sources);
+    let platforms: Vec<Value> = c
+        .platforms
+        .iter()
+        .map(|p| {
+            let mut pv = Value::object().with("platform", p.platform.key());
+            if let Some(currency) = p.currency {
+                pv.insert("currency", currency.code());
+            }
+            if let Some((current, previous)) = p.users_basis {
+                if current == UsersBasis::SumOfDaily || previous == UsersBasis::SumOfDaily {
+                    notes.push(USERS_NOTE.to_owned());
+                }
+            }
+            let metrics: Vec<Value> = p.metrics.iter().map(metric_change_value).collect();
+            pv.with("metrics", metrics)
+        })
+        .collect();
+    v.insert("platforms", platforms);
+}
+
+/// The fields of a [`Blended`] result.
+fn blended_fields(b: &Blended, v: &mut Value, notes: &mut Vec<String>) {
+    coverage_fields(v, &b.coverage, notes);
+    if b.currencies.len() > 1 {
+        notes.push(currency_note(b.currencies.iter().map(|c| c.currency)));
+    }
+    let currencies: Vec<Value> = b
+        .currencies
+        .iter()
+        .map(|c| {
+            let platforms: Vec<Value> = c
+                .platforms
+                .iter()
+                .map(|(p, t)| {
+                    let row = Value::object().with("platform", p.key());
+                    let share = (c.totals.spend > 0.0).then(|| round(t.spend / c.totals.spend * 100.0, 2));
+                    ad_metrics(row, t).with("spendSharePct", share)
+                })
+                .collect();
+            let totals = ad_metrics(Value::object(), &c.totals);
+            Value::object().with("currency", c.currency.code()).with("totals", totals).with("platforms", platforms)
+        })
+        .collect();
+    v.insert("currencies", currencies);
+}
+
+/// The fields of a [`Breakdown`] result.
+fn breakdown_fields(b: &Breakdown, v: &mut Value, notes: &mut Vec<String>) {
+    coverage_fields(v, &b.coverage, notes);
+    let measure = if b.dimension == Dimension::Page { "views" } else { "sessions" };
+    v.insert("dimension", b.dimension.key());
+    v.insert("measure", measure);
+    v.insert("total", b.total);
+    v.insert("entries", b.entries);
+    if b.coverage.range.range.days() > 1 && b.dimension != Dimension::Device {
+        notes.push(
+            "summed from each day's top 20 entries, so entries outside a day's top 20 are not counted \
+             that day"
+                .to_owned(),
+        );
+    }
+    #[allow(clippy::cast_precision_loss)] // counts stay far below 2^52
+    let rows: Vec<Value> = b
+        .rows
+        .iter()
+        .map(|r| {
+            let share = (b.total > 0).then(|| round(r.count as f64 / b.total as f64 * 100.0, 2));
+            Value::object().with("name", r.name.as_str()).with(measure, r.count).with("sharePct", share)
+        })
+        .collect();
+    v.insert("rows", rows);
+}
+
+/// The fields of a [`Timeseries`] result.
+fn timeseries_fields(t: &Timeseries, v: &mut Value, notes: &mut Vec<String>) {
+    v.insert("platform", t.platform.key());
+    v.insert("metric", t.metric.result_key());
+    v.insert("granularity", t.granularity.key());
+    coverage_fields(v, &t.coverage, notes);
+    if let Some(currency) = t.currency {
+        v.insert("currency", currency.code());
+    }
+    if t.metric == Metric::Users && t.granularity != Granularity::Day {
+        notes.push(USERS_NOTE.to_owned());
+    }
+    let points: Vec<Value> = t
+        .points
+        .iter()
+        .map(|p| {
+            Value::object()
+                .with("start", p.range.start().to_string())
+                .with("end", p.range.end().to_string())
+                .with("value", p.value.map(|x| metric_number(t.metric, x)))
+        })
+        .collect();
+    v.insert("points", points);
 }
 
 /// Said wherever users are summed over days.

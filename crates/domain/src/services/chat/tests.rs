@@ -633,6 +633,7 @@ fn an_answer_whose_working_overflows_its_reserve_keeps_its_first_tool_calls() {
         platforms: vec![Platform::GoogleAds],
         ranges: vec![],
         error: Some("e".repeat(AnswerWorking::MAX_ARGUMENT_CHARS)),
+        series: vec![],
     };
     let mut message = Message {
         id: message_id(1),
@@ -648,4 +649,113 @@ fn an_answer_whose_working_overflows_its_reserve_keeps_its_first_tool_calls() {
     assert!(message.stored_bytes() <= Message::ANSWER_RESERVE_BYTES);
     let kept = message.metadata.working.unwrap().tools.len();
     assert!((1..100).contains(&kept), "{kept}");
+}
+
+#[tokio::test]
+async fn a_title_the_model_writes_replaces_the_first_questions_and_its_cost_counts() {
+    let mut mocks = Mocks::new(0);
+    mocks.conversations = MockConversationStore::new();
+    mocks
+        .conversations
+        .expect_get()
+        .returning(|u, id| Ok(Some(Conversation::start(id, u, client_id(1), None, FixedClock::default().0))));
+    mocks.conversations.expect_messages().returning(|_, _, _, _| Ok(Some(MessagePage::default())));
+    let titles = Arc::new(Mutex::new(Vec::new()));
+    let seen = titles.clone();
+    mocks.conversations.expect_update().returning(move |u, id, changes, _| {
+        let title = changes.title.flatten();
+        seen.lock().unwrap().push(title.as_ref().map(|t| t.as_str().to_owned()));
+        let mut c = Conversation::start(id, u, client_id(1), title, FixedClock::default().0);
+        c.message_count = 1;
+        Ok(Some(c))
+    });
+    mocks.conversations.expect_append().returning(|u, id, m| {
+        let mut c = Conversation::start(id, u, client_id(1), None, m.message.timestamp);
+        // The question arrives untitled; by the answer it has the question's title.
+        if m.slot == MessageSlot::Answer {
+            c.title = Some(ConversationTitle::new("how much did meta cost").unwrap());
+        }
+        c.message_count = 1;
+        Ok(AppendOutcome::Appended(c))
+    });
+    mocks.model.expect_complete().returning(|_, _| {
+        Ok(ModelTurn {
+            text: "ok".into(),
+            tool_calls: vec![],
+            usage: TokenUsage { input: 100, output: 10, estimated: false },
+            model: "gpt-4o-mini".into(),
+        })
+    });
+    mocks.model.expect_title().times(1).returning(|question, answer| {
+        assert_eq!((question, answer), ("how much did meta cost", "ok"));
+        Ok(Some(crate::analyst::TitleTurn {
+            title: "\"Meta spend\"".into(),
+            usage: TokenUsage { input: 40, output: 4, estimated: false },
+            model: "gpt-4o-mini".into(),
+        }))
+    });
+    let prices =
+        PriceTable::new([("gpt-4o-mini".to_owned(), ModelPrice { input_per_million: 0.15, output_per_million: 0.60 })]);
+    let settings = ChatSettings { prices, ..ChatSettings::default() };
+    let exchange =
+        mocks.service(settings).send(user_id(1), conversation_id(1), content("how much did meta cost")).await.unwrap();
+    assert_eq!(*titles.lock().unwrap(), [Some("how much did meta cost".to_owned()), Some("Meta spend".to_owned())]);
+    assert_eq!(exchange.conversation.title.as_ref().map(ConversationTitle::as_str), Some("Meta spend"));
+    assert_eq!(exchange.answer.metadata.tokens_used, Some(154), "the title's tokens count with the answer's");
+    let cost = (140.0 * 0.15 + 14.0 * 0.60) / 1e6;
+    assert!((exchange.answer.metadata.cost_usd.unwrap() - cost).abs() < 1e-12);
+}
+
+#[tokio::test]
+async fn a_conversation_already_titled_asks_the_model_for_no_title() {
+    let mut mocks = Mocks::new(0);
+    mocks.conversations = MockConversationStore::new();
+    mocks.conversations.expect_get().returning(|u, id| {
+        let title = ConversationTitle::new("Q4 review").ok();
+        Ok(Some(Conversation::start(id, u, client_id(1), title, FixedClock::default().0)))
+    });
+    mocks.conversations.expect_messages().returning(|_, _, _, _| Ok(Some(MessagePage::default())));
+    mocks.conversations.expect_append().returning(|u, id, m| {
+        let mut c =
+            Conversation::start(id, u, client_id(1), ConversationTitle::new("Q4 review").ok(), m.message.timestamp);
+        c.message_count = 1;
+        Ok(AppendOutcome::Appended(c))
+    });
+    mocks.conversations.expect_update().times(0);
+    mocks.model.expect_complete().returning(|_, _| Ok(answer("ok")));
+    mocks.model.expect_title().times(0);
+    mocks.service(ChatSettings::default()).send(user_id(1), conversation_id(1), content("hi")).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_users_stats_count_each_answers_tokens_and_cost() {
+    let mut mocks = Mocks::new(0);
+    recording_store(&mut mocks);
+    mocks.users = MockUserChatbotStore::new();
+    let activities = Arc::new(Mutex::new(Vec::new()));
+    let seen = activities.clone();
+    mocks.users.expect_record_activity().returning(move |_, a| {
+        seen.lock().unwrap().push(a);
+        Ok(())
+    });
+    mocks.model.expect_complete().returning(|_, _| {
+        Ok(ModelTurn {
+            text: "ok".into(),
+            tool_calls: vec![],
+            usage: TokenUsage { input: 1000, output: 100, estimated: false },
+            model: "gpt-4o-mini".into(),
+        })
+    });
+    let prices =
+        PriceTable::new([("gpt-4o-mini".to_owned(), ModelPrice { input_per_million: 1.0, output_per_million: 2.0 })]);
+    mocks
+        .service(ChatSettings { prices, ..ChatSettings::default() })
+        .send(user_id(1), conversation_id(1), content("hi"))
+        .await
+        .unwrap();
+    let activities = activities.lock().unwrap();
+    assert_eq!(activities.len(), 2);
+    assert_eq!((activities[0].messages, activities[0].tokens_used), (1, 0), "the question");
+    assert_eq!((activities[1].messages, activities[1].tokens_used), (1, 1100), "the answer");
+    assert!((activities[1].cost_usd - 1200.0 / 1e6).abs() < 1e-12);
 }

@@ -97,7 +97,7 @@ fn site(date: NaiveDate, sessions: u64) -> DailyRecord {
         pageviews: sessions * 2,
         engaged_sessions: sessions / 2,
         bounces: sessions / 2,
-        session_duration_secs: 100.0 * sessions as f64,
+        session_duration_secs: 100.0 * f64::from(u32::try_from(sessions).unwrap()),
         top_sources: vec![
             RankedCount { name: "google / organic".into(), count: sessions / 2 },
             RankedCount { name: "(direct) / (none)".into(), count: sessions / 4 },
@@ -293,6 +293,8 @@ async fn a_time_series_derives_each_buckets_ratio_from_its_sums() {
             ("2026-11-01 to 2026-11-30".to_owned(), Some(1200.0 / 45.0))
         ]
     );
+    assert_eq!(r.trace.series.len(), 1, "the chart's series");
+    assert_eq!(r.trace.series[0].points.iter().map(|(_, v)| *v).collect::<Vec<_>>(), [Some(10.0), Some(26.67)]);
     let weeks = buckets(
         DateRange::new("2026-11-25".parse().unwrap(), "2026-12-08".parse().unwrap()).unwrap(),
         Granularity::Week,

@@ -1,0 +1,557 @@
+//! A chat model on any OpenAI-compatible Chat Completions server: OpenAI, Azure OpenAI's v1 API,
+//! Ollama, vLLM, llama.cpp's servers, LiteLLM.
+//!
+//! Each round is streamed (`stream: true`, usage requested), its text passed to the
+//! [`AnswerSink`] as it arrives and its tool calls assembled from their pieces. What is sent is
+//! what every such server accepts; what comes back is read tolerantly (see `assemble`). Where a
+//! server cannot stream a round that offers tools (an error status, an empty stream, tool calls
+//! written as text), the round is asked again without streaming and its text sent as one piece;
+//! the model remembers this and stops streaming such rounds. The prompt is cut to the context
+//! budget with a real tokenizer; failures are retried with backoff (never after text reached the
+//! client) and mapped to [`ChatModelError`].
+
+mod assemble;
+mod budget;
+mod config;
+mod failure;
+mod json;
+mod prices;
+mod tokens;
+mod wire;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use backon::{ExponentialBuilder, Retryable};
+use domain::analyst::{AnswerSink, ChatRequest, ModelTurn, TitleTurn, TokenUsage};
+use domain::ports::{ChatModel, ChatModelError};
+use domain::value::Value;
+use eventsource_stream::{EventStreamError, Eventsource};
+use futures::StreamExt;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use tokio::time::{Instant, timeout_at};
+
+use crate::openai::assemble::{Assembler, TextGate, is_tool_call_text};
+use crate::openai::budget::{Prompt, Window};
+use crate::openai::config::Settings;
+pub use crate::openai::config::{OpenAiConfig, OpenAiConfigError, ToolChoice};
+use crate::openai::failure::{Failure, from_status, short};
+use crate::openai::json::WireValue;
+pub use crate::openai::prices::{PriceParseError, parse_prices};
+use crate::openai::tokens::{PER_MESSAGE, REPLY_PRIMING, Tokenizer};
+use crate::openai::wire::{
+    ChatBody, Chunk, Completion, FunctionName, Message, StreamOptions, ToolChoiceWire, ToolDef, Usage, error_parts,
+};
+
+/// Most tokens of a generated title.
+const TITLE_MAX_TOKENS: u32 = 16;
+/// Most characters of the answer shown to the model when it writes a title.
+const TITLE_ANSWER_CHARS: usize = 1_200;
+/// The longest wait between two retries, before jitter.
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(8);
+/// The longest wait for a connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+const TITLE_PROMPT: &str = "You write titles for conversations between a marketing agency and its analytics \
+                            assistant. Reply with a title of at most six words for the conversation below: no \
+                            quotes, no full stop, nothing else.";
+
+/// A chat model served by an OpenAI-compatible Chat Completions API.
+#[derive(Debug)]
+pub struct OpenAiChatModel {
+    settings: Settings,
+    http: reqwest::Client,
+    tokenizer: Tokenizer,
+    /// Set once the server has shown that it cannot stream rounds that offer tools.
+    unstreamed_tools: AtomicBool,
+}
+
+/// One request's outcome: the answer so far, or why it failed.
+type Attempt = Result<Assembler, Failure>;
+
+impl OpenAiChatModel {
+    /// A model that talks to the server `config` describes. Nothing is sent yet.
+    ///
+    /// # Errors
+    ///
+    /// [`OpenAiConfigError`] naming the setting that cannot be used: a base URL that is not an
+    /// http(s) URL (or carries credentials, a query or a fragment), an empty model, zero limits or
+    /// timeouts, an answer's room that fills the context window, a key no header can carry.
+    pub fn new(config: OpenAiConfig) -> Result<Self, OpenAiConfigError> {
+        let settings = Settings::check(config)?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT.min(settings.config.timeout))
+            .user_agent(concat!("chatbot-adapters-llm/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| OpenAiConfigError::HttpClient(e.to_string()))?;
+        let tokenizer = Tokenizer::for_model(&settings.config.model);
+        Ok(Self { settings, http, tokenizer, unstreamed_tools: AtomicBool::new(false) })
+    }
+
+    fn config(&self) -> &OpenAiConfig {
+        &self.settings.config
+    }
+
+    /// Answers one round within `deadline`.
+    async fn answer(
+        &self,
+        request: &ChatRequest,
+        sink: &dyn AnswerSink,
+        deadline: Instant,
+    ) -> Result<ModelTurn, Failure> {
+        let tools: Vec<ToolDef> = request.tools.iter().copied().map(ToolDef::of).collect();
+        let tool_text =
+            if tools.is_empty() { String::new() } else { serde_json::to_string(&tools).unwrap_or_default() };
+        let tool_tokens = self.tokenizer.budget_count(&tool_text);
+        let prompt = Prompt::new(request.turns.iter().map(Message::from_turn).collect(), self.tokenizer);
+        let room = u64::from(self.config().context_tokens - self.config().max_output_tokens);
+        let mut history_budget = room.saturating_sub(prompt.fixed_tokens() + tool_tokens);
+        let mut shrunk = false;
+        loop {
+            let window = prompt.window(history_budget, tool_tokens);
+            tracing::debug!(
+                messages = window.messages.len(),
+                dropped = window.dropped,
+                prompt_tokens = window.prompt_tokens,
+                encoding = self.tokenizer.name(),
+                "prompt fitted to the context budget"
+            );
+            match self.round(&window.messages, &tools, sink, deadline).await {
+                Ok(answer) => return Ok(self.turn(&answer, &window, &tool_text)),
+                // The server's window is smaller than configured: halve the history, once.
+                Err(Failure::ContextLength) if !shrunk && prompt.has_history() && window.history_tokens > 0 => {
+                    shrunk = true;
+                    history_budget = window.history_tokens / 2;
+                    tracing::warn!(
+                        history_tokens = window.history_tokens,
+                        "the provider reported the prompt too long for its context window; retrying with half the history"
+                    );
+                }
+                Err(failure) => return Err(failure),
+            }
+        }
+    }
+
+    /// One round: streamed, or asked again without streaming where streaming cannot work.
+    async fn round(
+        &self,
+        messages: &[Message],
+        tools: &[ToolDef],
+        sink: &dyn AnswerSink,
+        deadline: Instant,
+    ) -> Attempt {
+        let delta_sent = AtomicBool::new(false);
+        let offers_tools = !tools.is_empty();
+        let mut learned = false;
+        if !offers_tools || !self.unstreamed_tools.load(Ordering::Relaxed) {
+            let body = self.body(messages, tools, true, self.config().max_output_tokens);
+            let streamed = self
+                .with_retries(deadline, &delta_sent, |attempt| self.streamed(&body, tools, sink, &delta_sent, attempt))
+                .await;
+            match streamed {
+                Ok(answer) => return Ok(answer),
+                // Nothing reached the client, so asking again is safe. An empty stream is also how
+                // llama-cpp-python reports any error (even a too-long prompt) once it has started
+                // streaming, so a round without tools that gets one is asked again as well.
+                Err(failure)
+                    if !delta_sent.load(Ordering::Relaxed)
+                        && ((offers_tools && failure.unstreamed_may_help())
+                            || matches!(failure, Failure::NoEvents)) =>
+                {
+                    tracing::warn!(
+                        failure = failure.kind(),
+                        tools = offers_tools,
+                        "streaming failed; asking again without streaming"
+                    );
+                    learned = offers_tools && failure.streaming_with_tools_unsupported();
+                }
+                Err(failure) => return Err(failure),
+            }
+        }
+        let body = self.body(messages, tools, false, self.config().max_output_tokens);
+        let answer = self.with_retries(deadline, &delta_sent, |attempt| self.unstreamed(&body, attempt)).await?;
+        if learned && !self.unstreamed_tools.swap(true, Ordering::Relaxed) {
+            tracing::info!("the provider cannot stream rounds that offer tools; such rounds are no longer streamed");
+        }
+        if !answer.text.is_empty() {
+            sink.delta(&answer.text).await;
+        }
+        Ok(answer)
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, a delta has reached the client, the
+    /// attempts are used up or the next wait would pass `deadline`.
+    async fn with_retries<F, Fut>(&self, deadline: Instant, delta_sent: &AtomicBool, mut attempt: F) -> Attempt
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Attempt>,
+    {
+        let count = AtomicU32::new(0);
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(self.config().retry_delay)
+            .with_max_delay(MAX_RETRY_DELAY)
+            .with_factor(2.0)
+            .with_jitter()
+            .with_max_times(self.config().max_attempts.saturating_sub(1) as usize);
+        let run = || attempt(count.fetch_add(1, Ordering::Relaxed) + 1);
+        run.retry(backoff)
+            .when(|failure: &Failure| failure.retryable() && !delta_sent.load(Ordering::Relaxed))
+            .adjust(|failure: &Failure, next: Option<Duration>| {
+                // `next` is `None` once the attempts are used up; a Retry-After replaces the
+                // backoff's own wait, and no wait may run past the call's deadline.
+                let wait = failure.retry_after().unwrap_or(next?);
+                (Instant::now() + wait < deadline).then_some(wait)
+            })
+            .notify(|failure: &Failure, wait: Duration| {
+                tracing::warn!(failure = failure.kind(), wait_ms = wait.as_millis(), "retrying the model request");
+            })
+            .await
+    }
+
+    /// The request body.
+    fn body<'a>(
+        &'a self,
+        messages: &'a [Message],
+        tools: &'a [ToolDef],
+        stream: bool,
+        max_tokens: u32,
+    ) -> ChatBody<'a> {
+        let tool_choice = if tools.is_empty() {
+            None
+        } else {
+            match &self.config().tool_choice {
+                ToolChoice::Auto => Some(ToolChoiceWire::Mode("auto")),
+                // Naming a function that is not offered is an error on every server.
+                ToolChoice::Function(name) if tools.iter().any(|t| t.name() == name) => {
+                    Some(ToolChoiceWire::Function { kind: "function", function: FunctionName { name } })
+                }
+                ToolChoice::ServerDefault | ToolChoice::Function(_) => None,
+            }
+        };
+        ChatBody {
+            model: &self.config().model,
+            messages,
+            tools: (!tools.is_empty()).then_some(tools),
+            tool_choice,
+            max_tokens,
+            temperature: self.config().temperature,
+            stream,
+            stream_options: stream.then_some(StreamOptions { include_usage: true }),
+        }
+    }
+
+    fn post(&self, body: &ChatBody<'_>) -> reqwest::RequestBuilder {
+        let mut request = self.http.post(self.settings.endpoint.clone()).json(body);
+        if let Some(authorization) = &self.settings.authorization {
+            request = request.header(AUTHORIZATION, authorization.clone());
+        }
+        if body.stream {
+            request = request.header(ACCEPT, "text/event-stream");
+        }
+        request
+    }
+
+    /// One streamed request.
+    #[tracing::instrument(name = "openai.stream", level = "debug", skip_all, fields(attempt))]
+    async fn streamed(
+        &self,
+        body: &ChatBody<'_>,
+        tools: &[ToolDef],
+        sink: &dyn AnswerSink,
+        delta_sent: &AtomicBool,
+        attempt: u32,
+    ) -> Attempt {
+        let first_deadline = Instant::now() + self.config().first_token_timeout;
+        let response = match timeout_at(first_deadline, self.post(body).send()).await {
+            Err(_) => return Err(Failure::FirstTokenTimeout),
+            Ok(Err(e)) => return Err(Failure::Connect(describe(&e))),
+            Ok(Ok(response)) => response,
+        };
+        let status = response.status();
+        if !status.is_success() {
+            let headers = response.headers().clone();
+            let text = response.text().await.unwrap_or_default();
+            return Err(from_status(status, &headers, &text));
+        }
+        let tool_names: Vec<&str> = tools.iter().map(ToolDef::name).collect();
+        let mut gate = if tools.is_empty() { TextGate::passing() } else { TextGate::default() };
+        let mut answer = Assembler::default();
+        let is_json = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.contains("json") && !t.contains("event-stream"));
+        if is_json {
+            // The server ignored `stream: true` and answered in one piece.
+            let text = timeout_at(first_deadline, response.text())
+                .await
+                .map_err(|_| Failure::FirstTokenTimeout)?
+                .map_err(|e| Failure::Connect(describe(&e)))?;
+            absorb_completion(&mut answer, &text)?;
+            if let Some(piece) = gate.push(&answer.text.clone()) {
+                send(sink, delta_sent, &piece).await;
+            }
+        } else {
+            let mut events = response.bytes_stream().eventsource();
+            let mut any_event = false;
+            loop {
+                let next = if any_event {
+                    events.next().await
+                } else {
+                    timeout_at(first_deadline, events.next()).await.map_err(|_| Failure::FirstTokenTimeout)?
+                };
+                let event = match next {
+                    None => break,
+                    Some(Ok(event)) => event,
+                    Some(Err(EventStreamError::Transport(e))) => {
+                        return Err(if delta_sent.load(Ordering::Relaxed) {
+                            Failure::Cut
+                        } else {
+                            Failure::Connect(describe(&e))
+                        });
+                    }
+                    Some(Err(e)) => return Err(Failure::Malformed(short(&e.to_string()))),
+                };
+                let data = event.data.trim();
+                if data.is_empty() {
+                    continue;
+                }
+                any_event = true;
+                if data == "[DONE]" {
+                    break;
+                }
+                if event.event == "error" {
+                    return Err(Failure::Reported(short(data)));
+                }
+                let chunk: Chunk = serde_json::from_str(data).map_err(|e| Failure::Malformed(e.to_string()))?;
+                if let Some(error) = chunk.error {
+                    return Err(reported(error));
+                }
+                answer.model(chunk.model.as_deref());
+                answer.usage(chunk.usage);
+                for choice in chunk.choices.unwrap_or_default() {
+                    if let Some(piece) = answer.choice(choice).and_then(|text| gate.push(&text)) {
+                        send(sink, delta_sent, &piece).await;
+                    }
+                }
+            }
+            if !any_event {
+                return Err(Failure::NoEvents);
+            }
+            if answer.finish_reason.is_none() {
+                return Err(Failure::Cut);
+            }
+        }
+        if answer.is_empty() {
+            return Err(Failure::Empty);
+        }
+        if let Some(held) = gate.finish() {
+            if answer.tool_calls().is_empty() && is_tool_call_text(&held, &tool_names) {
+                return Err(Failure::ToolCallsAsText);
+            }
+            send(sink, delta_sent, &held).await;
+        }
+        tracing::debug!(attempt, finish_reason = answer.finish_reason.as_deref(), "streamed round complete");
+        Ok(answer)
+    }
+
+    /// One request without streaming.
+    #[tracing::instrument(name = "openai.request", level = "debug", skip_all, fields(attempt))]
+    async fn unstreamed(&self, body: &ChatBody<'_>, attempt: u32) -> Attempt {
+        let response = self.post(body).send().await.map_err(|e| Failure::Connect(describe(&e)))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.map_err(|e| Failure::Connect(describe(&e)))?;
+        if !status.is_success() {
+            return Err(from_status(status, &headers, &text));
+        }
+        let mut answer = Assembler::default();
+        absorb_completion(&mut answer, &text)?;
+        if answer.is_empty() {
+            return Err(Failure::Empty);
+        }
+        tracing::debug!(attempt, finish_reason = answer.finish_reason.as_deref(), "round complete");
+        Ok(answer)
+    }
+
+    /// The domain's turn from a round's answer, with the provider's usage or an estimate.
+    fn turn(&self, answer: &Assembler, window: &Window, tool_text: &str) -> ModelTurn {
+        let tool_calls = answer.tool_calls();
+        let usage = self.usage(
+            answer.usage,
+            || {
+                let messages: u64 =
+                    window.messages.iter().map(|m| PER_MESSAGE + self.tokenizer.count(&m.token_text())).sum();
+                messages + self.tokenizer.count(tool_text) + REPLY_PRIMING
+            },
+            &answer.output_text(),
+        );
+        let model = answer.model.clone().unwrap_or_else(|| self.config().model.clone());
+        if answer.finish_reason.as_deref() == Some("length") {
+            tracing::warn!("the answer was cut at the output limit");
+        }
+        tracing::info!(
+            model = %model,
+            input_tokens = usage.input,
+            output_tokens = usage.output,
+            estimated = usage.estimated,
+            tool_calls = tool_calls.len(),
+            window_messages = window.messages.len(),
+            dropped_messages = window.dropped,
+            "model round answered"
+        );
+        ModelTurn { text: answer.text.clone(), tool_calls, usage, model }
+    }
+
+    /// The provider's token counts, counted with the tokenizer where it gave none.
+    fn usage(&self, reported: Option<Usage>, input: impl FnOnce() -> u64, output_text: &str) -> TokenUsage {
+        let reported = reported.unwrap_or_default();
+        match (reported.prompt_tokens, reported.completion_tokens) {
+            (Some(input), Some(output)) => TokenUsage { input, output, estimated: false },
+            (given_input, given_output) => TokenUsage {
+                input: given_input.unwrap_or_else(input),
+                output: given_output.unwrap_or_else(|| self.tokenizer.count(output_text)),
+                estimated: true,
+            },
+        }
+    }
+
+    async fn write_title(&self, question: &str, answer: &str, deadline: Instant) -> Result<Option<TitleTurn>, Failure> {
+        let excerpt: String = answer.chars().take(TITLE_ANSWER_CHARS).collect();
+        let messages = [
+            Message::System { content: TITLE_PROMPT.to_owned() },
+            Message::User { content: format!("Question: {}\n\nAnswer: {}", question.trim(), excerpt.trim()) },
+        ];
+        let body = self.body(&messages, &[], false, TITLE_MAX_TOKENS);
+        let delta_sent = AtomicBool::new(false);
+        let reply = match self.with_retries(deadline, &delta_sent, |attempt| self.unstreamed(&body, attempt)).await {
+            // No title is no failure: the domain keeps its own.
+            Err(Failure::Empty | Failure::NoEvents) => return Ok(None),
+            other => other?,
+        };
+        let usage = self.usage(
+            reply.usage,
+            || {
+                messages.iter().map(|m| PER_MESSAGE + self.tokenizer.count(&m.token_text())).sum::<u64>()
+                    + REPLY_PRIMING
+            },
+            &reply.text,
+        );
+        let model = reply.model.clone().unwrap_or_else(|| self.config().model.clone());
+        Ok(clean_title(&reply.text).map(|title| TitleTurn { title, usage, model }))
+    }
+}
+
+/// A transport error with its causes ("error sending request … : connection refused"): reqwest's
+/// own message leaves them out.
+fn describe(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    short(&text)
+}
+
+/// Passes `piece` to the client and notes that something reached it.
+async fn send(sink: &dyn AnswerSink, delta_sent: &AtomicBool, piece: &str) {
+    if piece.is_empty() {
+        return;
+    }
+    delta_sent.store(true, Ordering::Relaxed);
+    sink.delta(piece).await;
+}
+
+/// Reads a whole `chat.completion` body into `answer`.
+fn absorb_completion(answer: &mut Assembler, text: &str) -> Result<(), Failure> {
+    if text.trim().is_empty() {
+        return Err(Failure::NoEvents);
+    }
+    let completion: Completion = serde_json::from_str(text).map_err(|e| Failure::Malformed(e.to_string()))?;
+    if let Some(error) = completion.error {
+        return Err(reported(error));
+    }
+    answer.model(completion.model.as_deref());
+    answer.usage(completion.usage);
+    for choice in completion.choices.unwrap_or_default() {
+        answer.choice(choice);
+    }
+    Ok(())
+}
+
+/// The failure an `error` field inside a 200 reports.
+fn reported(error: WireValue) -> Failure {
+    let (message, _) = error_parts(&Value::object().with("error", error.0));
+    Failure::Reported(short(message.as_deref().unwrap_or("no message")))
+}
+
+/// The title in a model's reply: its first line, without a "Title:" label, quotes, Markdown marks
+/// or a closing full stop; `None` when nothing is left.
+fn clean_title(reply: &str) -> Option<String> {
+    let line = reply.lines().map(str::trim).find(|l| !l.is_empty())?;
+    let line = match line.split_once(':') {
+        Some((label, rest)) if label.trim().eq_ignore_ascii_case("title") => rest,
+        _ => line,
+    };
+    let marks: &[char] = &['"', '\'', '“', '”', '‘', '’', '«', '»', '*', '#', '`', '_'];
+    let title = line.trim().trim_matches(marks).trim().trim_end_matches('.').trim();
+    (!title.is_empty()).then(|| title.to_owned())
+}
+
+#[async_trait]
+impl ChatModel for OpenAiChatModel {
+    #[tracing::instrument(
+        name = "openai.complete",
+        skip_all,
+        fields(model = %self.config().model, turns = request.turns.len(), tools = request.tools.len())
+    )]
+    async fn complete(&self, request: &ChatRequest, sink: Arc<dyn AnswerSink>) -> Result<ModelTurn, ChatModelError> {
+        let deadline = Instant::now() + self.config().timeout;
+        let keyed = self.settings.authorization.is_some();
+        match timeout_at(deadline, self.answer(request, sink.as_ref(), deadline)).await {
+            Ok(Ok(turn)) => Ok(turn),
+            Ok(Err(failure)) => {
+                tracing::warn!(failure = failure.kind(), "the model gave no answer");
+                Err(failure.into_error(keyed))
+            }
+            Err(_) => {
+                tracing::warn!(timeout_ms = self.config().timeout.as_millis(), "the model call timed out");
+                Err(ChatModelError::Timeout)
+            }
+        }
+    }
+
+    #[tracing::instrument(name = "openai.title", skip_all, fields(model = %self.config().model))]
+    async fn title(&self, question: &str, answer: &str) -> Result<Option<TitleTurn>, ChatModelError> {
+        let deadline = Instant::now() + self.config().timeout;
+        let keyed = self.settings.authorization.is_some();
+        match timeout_at(deadline, self.write_title(question, answer, deadline)).await {
+            Ok(result) => result.map_err(|failure| failure.into_error(keyed)),
+            Err(_) => Err(ChatModelError::Timeout),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_lose_their_labels_quotes_and_full_stops() {
+        for (reply, want) in [
+            ("\"Meta spend in October\"", Some("Meta spend in October")),
+            ("Title: Google Ads CPA trend.", Some("Google Ads CPA trend")),
+            ("  **Campaign ROAS comparison**\nExtra line", Some("Campaign ROAS comparison")),
+            ("“Last month’s blended totals”", Some("Last month’s blended totals")),
+            ("   \n  ", None),
+            ("\"\"", None),
+        ] {
+            assert_eq!(clean_title(reply).as_deref(), want, "{reply:?}");
+        }
+    }
+}
