@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod clients;
+mod connectors;
 mod conversations;
 mod health;
 mod isolation;

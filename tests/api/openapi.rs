@@ -20,6 +20,11 @@ const ROUTES: &[&str] = &[
     "GET /v1/clients/{clientId}/data",
     "GET /v1/clients/{clientId}/platforms",
     "DELETE /v1/clients/{clientId}/platforms/{platform}",
+    "POST /v1/clients/{clientId}/platforms/{platform}/connect",
+    "GET /v1/clients/{clientId}/platforms/{platform}/accounts",
+    "PUT /v1/clients/{clientId}/platforms/{platform}/account",
+    "POST /v1/clients/{clientId}/platforms/{platform}/sync",
+    "GET /v1/oauth/{platform}/callback",
     "GET /v1/clients/{clientId}/conversations",
     "POST /v1/clients/{clientId}/conversations",
     "GET /v1/conversations",
@@ -243,6 +248,11 @@ async fn query_parameters_are_documented_as_taking_an_empty_value_as_absent() {
             "cursor" => assert_eq!(schema["pattern"], "^[A-Za-z0-9_-]+$", "{route}"),
             "before" => assert_eq!(schema["format"], "uuid", "{route}"),
             "search" => assert_eq!(schema["type"], "string", "{route}"),
+            // What a platform's consent page sends back to the callback.
+            "code" | "state" | "error" | "error_description" => {
+                assert!(route.contains("/v1/oauth/"), "{route}");
+                assert_eq!(schema["type"], "string", "{route}");
+            }
             other => panic!("{route}: undocumented query parameter {other}"),
         }
     }
@@ -432,7 +442,7 @@ async fn every_route_with_a_body_documents_413_and_415_and_answers_415_to_a_body
         let body = problem(response, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
         assert_eq!(body["type"], "urn:chatbot:problem:unsupported-media-type", "{route}");
     }
-    assert_eq!(with_body, 7);
+    assert_eq!(with_body, 8);
 }
 
 #[tokio::test]
@@ -443,11 +453,17 @@ async fn every_v1_route_documents_the_failures_any_request_can_meet() {
         if !route.contains(" /v1/") {
             continue;
         }
+        // A platform's consent callback carries no bearer token: its state names the user.
+        let authenticated = !route.contains(" /v1/oauth/");
         for status in ["401", "500", "503", "504"] {
+            if status == "401" && !authenticated {
+                assert!(op["responses"]["401"].is_null(), "{route} documents no 401");
+                continue;
+            }
             let response = resolve(&doc, &op["responses"][status]);
             assert!(response["content"]["application/problem+json"].is_object(), "{route} documents {status}");
         }
-        let has_id = route.contains('{');
+        let has_id = route.contains("Id}");
         assert_eq!(op["responses"]["404"].is_object(), has_id, "{route}: 404 exactly where an id is named");
     }
 }

@@ -11,11 +11,11 @@ async fn clients_are_searched_created_renamed_and_archived_with_their_platforms_
 
     with_browser(&app, "clients", async |b| {
         b.sign_in(&app.token).await;
-        // A fresh connection's access token expires within the hour: "expiring".
+        // A fresh connection's access token expires within the hour but renews itself: "connected".
         let acme_item = b.find_with_text(".client-item", "Acme Corp").await;
         let chips = acme_item.text().await.unwrap();
         assert!(chips.contains("Google Ads"), "{chips}");
-        b.find(&format!(".client-item[data-client-id='{acme}'] .chip--expiring")).await;
+        b.find(&format!(".client-item[data-client-id='{acme}'] .chip--connected")).await;
         b.find_with_text(".client-item", "Globex").await.find(fantoccini::Locator::Css(".badge--demo")).await.unwrap();
 
         // Search is a name prefix.
@@ -45,10 +45,10 @@ async fn clients_are_searched_created_renamed_and_archived_with_their_platforms_
         b.find_with_text("#client-name", "Initech Ltd").await;
         b.find_with_text(".client-item", "Initech Ltd").await;
 
-        // Connecting a platform is not configured on this server yet: said so plainly.
+        // Meta is not configured on this server: the notice says which variables to set.
         b.click(".platform[data-platform='metaAds'] .connect").await;
-        let notice = b.find_with_text("#platform-notice", "connecting Meta Ads").await.text().await.unwrap();
-        assert_eq!(notice, "connecting Meta Ads is not configured on this server");
+        let notice = b.find_with_text("#platform-notice", "Meta Ads is not configured").await.text().await.unwrap();
+        assert_eq!(notice, "Meta Ads is not configured on this server; set META_APP_ID, META_APP_SECRET");
 
         // Archived, after a confirmation: no new conversations then.
         b.click("#archive-client").await;
@@ -60,7 +60,7 @@ async fn clients_are_searched_created_renamed_and_archived_with_their_platforms_
 
         // Acme's Google Ads, disconnected: Acme is back on demo data.
         b.click(&format!(".client-item[data-client-id='{acme}']")).await;
-        b.find(".platform[data-platform='googleAds'][data-state='expiring']").await;
+        b.find(".platform[data-platform='googleAds'][data-state='connected']").await;
         b.screenshot("platforms").await;
         b.click(".platform[data-platform='googleAds'] .disconnect").await;
         b.find("#dialog[open]").await;

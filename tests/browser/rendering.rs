@@ -119,7 +119,7 @@ async fn a_time_series_and_a_comparison_are_drawn_with_labels_for_screen_readers
 }
 
 #[tokio::test]
-async fn platform_states_follow_the_status_and_the_expiry() {
+async fn platform_states_follow_the_servers_judgement() {
     let app = spawn_console(|_| {}, |ports| ports).await;
     with_browser(&app, "states", async |b| {
         b.sign_in(&app.token).await;
@@ -129,17 +129,34 @@ async fn platform_states_follow_the_status_and_the_expiry() {
              const day = 24 * 3600 * 1000;
              const at = (ms) => new Date(ms).toISOString();
              const of = (s) => format.connectionState({ platform: 'googleAds', ...s }, now).state;
+             const acct = { connected: true, status: 'active', accountId: '1234567890' };
              done([
-               of({ connected: true, status: 'active', expiresAt: at(now + 30 * day), lastSync: at(now - 3600e3) }),
-               of({ connected: true, status: 'active', expiresAt: at(now + 6 * day) }),
-               of({ connected: true, status: 'expired', expiresAt: at(now + 30 * day) }),
-               of({ connected: true, status: 'error' }),
+               of({ ...acct, expiresAt: at(now + 30 * day), lastSync: at(now - 3600e3) }),
+               of({ ...acct, expiresAt: at(now + 3600e3) }),
+               of({ ...acct, warning: 'access ends in 6 days and cannot renew itself; reconnect before then' }),
+               of({ ...acct, status: 'expired' }),
+               of({ ...acct, needsReconnect: true, reason: 'reconnect Meta Ads' }),
+               of({ ...acct, status: 'error' }),
+               of({ connected: true, status: 'active', accountId: null }),
                of({ connected: false, status: null }),
                format.isDemo({ platforms: [{ connected: false }, { connected: false }] }),
              ]);",
         )
         .await;
-        assert_eq!(states, json!(["connected", "expiring", "reconnect", "reconnect", "none", true]));
+        assert_eq!(
+            states,
+            json!([
+                "connected",
+                "connected",
+                "expiring",
+                "reconnect",
+                "reconnect",
+                "reconnect",
+                "choose",
+                "none",
+                true
+            ])
+        );
     })
     .await;
 }

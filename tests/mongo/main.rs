@@ -8,5 +8,6 @@
 mod support;
 
 mod concurrency;
+mod connectors;
 mod outage;
 mod replicas;

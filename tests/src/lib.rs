@@ -2,6 +2,8 @@
 //! server on the in-memory backend, `tests/mongo/` on `MongoDB` (`CongoDB`). Both start the real
 //! server on a random port with [`TestApp::start`] and talk to it over HTTP with its typed helpers.
 
+pub mod platforms;
+
 use std::net::SocketAddr;
 
 use api::{Application, Config, Ports, Services};
@@ -238,7 +240,8 @@ impl TestApp {
         let grant = TokenGrant {
             access_token: SecretString::from(access_token.to_owned()),
             refresh_token: Some(SecretString::from(format!("{access_token}-refresh"))),
-            expires_at: Some(Utc::now() + chrono::TimeDelta::hours(1)),
+            expires_in: Some(std::time::Duration::from_secs(3600)),
+            refresh_expires_in: None,
         };
         self.services.platforms.connect(user, id, account, &grant).await.expect("the platform connects");
         if let Some(sample) = sample {

@@ -82,10 +82,14 @@ function setUrl(push) {
 // ---------------------------------------------------------------------------------------------
 // Dialogs: one <dialog>, filled for each question (keyboard: Tab within it, Esc cancels).
 
-function field({ name, label, value = '', type = 'text', required = false, maxlength, multiline = false, hint }) {
+function field({ name, label, value = '', type = 'text', required = false, maxlength, multiline = false, hint, options }) {
   const id = `dialog-field-${name}`;
   const attrs = { id, name, value, required, maxlength, 'aria-describedby': hint ? `${id}-hint` : null };
-  const control = multiline ? h('textarea', { ...attrs, rows: 6 }) : h('input', { ...attrs, type, autocomplete: 'off' });
+  const control = options
+    ? h('select', { id, name, required, 'aria-describedby': attrs['aria-describedby'] }, options.map((o) => h('option', { value: o.value }, o.label)))
+    : multiline
+      ? h('textarea', { ...attrs, rows: 6 })
+      : h('input', { ...attrs, type, autocomplete: 'off' });
   return h('div', { class: 'field' }, h('label', { for: id }, label), control, hint ? h('p', { id: `${id}-hint`, class: 'hint' }, hint) : null);
 }
 
@@ -362,6 +366,16 @@ function platformRow(client, key) {
       ),
     );
   }
+  if (c.state === 'choose') {
+    actions.push(
+      h('button', { type: 'button', class: 'button button--small choose', 'aria-label': `Choose the ${name} account`, onclick: () => chooseAccount(key) }, 'Choose account'),
+    );
+  }
+  if (summary.connected && summary.accountId && c.state !== 'reconnect') {
+    actions.push(
+      h('button', { type: 'button', class: 'button button--small sync', 'aria-label': `Sync ${name} now`, onclick: () => syncNow(key) }, 'Sync now'),
+    );
+  }
   if (summary.connected) {
     actions.push(
       h(
@@ -400,14 +414,66 @@ async function connect(platform) {
     // The platform's sign-in page; it sends the person back here when they are done.
     location.assign(url.href);
   } catch (problem) {
+    if (problem.slug === 'platform-not-configured') {
+      say('platform-notice', problem.detail, 'note');
+      return;
+    }
     const notConfigured =
-      [404, 405, 501, 503].includes(problem.status) && problem.slug !== 'client-not-found';
+      [404, 405, 501].includes(problem.status) && problem.slug !== 'client-not-found';
     if (notConfigured) {
       const specific = !['route-not-found', 'method-not-allowed'].includes(problem.slug);
       say('platform-notice', `connecting ${name} is not configured on this server${specific ? ` (${problem.detail})` : ''}`, 'note');
     } else {
       say('platform-notice', problem.detail, 'error');
     }
+  }
+}
+
+/** The account field each platform's choice is sent in, as the customer's schema names it. */
+const ACCOUNT_FIELD = { googleAnalytics: 'propertyId', googleAds: 'customerId', metaAds: 'adAccountId', linkedinAds: 'accountId' };
+
+async function chooseAccount(platform) {
+  const client = state.client;
+  const name = platformName(platform);
+  say('platform-notice', `Asking ${name} which accounts this connection can see…`);
+  let accounts;
+  try {
+    accounts = (await api.get(clientPath(client.id, `/platforms/${platform}/accounts`))).accounts;
+  } catch (problem) {
+    say('platform-notice', problem.detail, 'error');
+    return;
+  }
+  if (!accounts.length) {
+    say('platform-notice', `this ${name} login sees no account; connect with a login that has access to the client's account`, 'error');
+    return;
+  }
+  say('platform-notice', '');
+  const options = accounts.map((a) => ({ value: a.id, label: `${a.name} (${a.id}${a.currency ? `, ${a.currency}` : ''})` }));
+  const answer = await openDialog({
+    title: `Choose the ${name} account`,
+    message: `The analyst reads ${client.name}'s figures from this account. The first sync brings in 13 months.`,
+    fields: [{ name: 'account', label: 'Account', required: true, options }],
+    submitLabel: 'Choose',
+    action: (values) =>
+      api.put(clientPath(client.id, `/platforms/${platform}/account`), { [ACCOUNT_FIELD[platform]]: values.account }),
+  });
+  if (!answer || answer === true) return;
+  replaceClient({ ...state.client, platforms: answer.platforms });
+  say('platform-notice', `${name} account chosen; its figures are being synced.`);
+}
+
+async function syncNow(platform) {
+  const client = state.client;
+  const name = platformName(platform);
+  say('platform-notice', `Syncing ${name}…`);
+  try {
+    const report = await api.post(clientPath(client.id, `/platforms/${platform}/sync`), {});
+    const fresh = await api.get(clientPath(client.id, '/platforms'));
+    replaceClient({ ...state.client, platforms: fresh.platforms });
+    if (report.status === 'active') say('platform-notice', `${name} synced: ${formatInteger(report.days)} days of figures.`);
+    else say('platform-notice', `${name} did not sync: ${report.reason}`, 'error');
+  } catch (problem) {
+    say('platform-notice', problem.detail, 'error');
   }
 }
 
@@ -993,10 +1059,30 @@ async function refreshMessages(conversationId) {
 // ---------------------------------------------------------------------------------------------
 // Start-up
 
+/** What a platform's consent page sent back (when `FRONTEND_URL` points at this console). */
+function connectionOutcome(params) {
+  const outcome = params.get('connection');
+  if (!outcome) return null;
+  const name = platformName(params.get('platform') ?? '');
+  if (outcome === 'connected') return { text: `${name} is connected; choose its account to start syncing.`, kind: 'note' };
+  return { text: params.get('reason') || `${name} was not connected`, kind: 'error' };
+}
+
 async function restoreFromUrl() {
   const params = new URLSearchParams(location.search);
-  const clientId = params.get('client');
+  const outcome = connectionOutcome(params);
+  const clientId = params.get('client') ?? params.get('clientId');
   const conversationId = params.get('conversation');
+  if (outcome) {
+    if (clientId && (await selectClient(clientId, { push: false }))) {
+      setUrl(false);
+    } else {
+      say('clients-notice', outcome.text, outcome.kind);
+      return;
+    }
+    say('platform-notice', outcome.text, outcome.kind);
+    return;
+  }
   if (!clientId) {
     state.client = null;
     state.conversation = null;

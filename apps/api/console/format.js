@@ -175,27 +175,25 @@ export function formatValue(value, unit, currency, { compact = false } = {}) {
   }
 }
 
-const SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000;
-
 /**
- * Where one platform of a client stands: `connected`, `expiring` (its token expires within 7
- * days), `reconnect` (the platform refused its tokens, or its sync failed) or `none`.
+ * Where one platform of a client stands, as the server judges it: `connected`, `choose` (connected,
+ * no account chosen yet), `expiring` (access ends within 7 days and cannot renew itself: the
+ * server's `warning`), `reconnect` (`needsReconnect`, or the platform refused its tokens, or its
+ * sync failed; `reason` says why) or `none`.
  */
 export function connectionState(summary, now = Date.now()) {
   const name = platformName(summary.platform);
-  if (summary.status === 'expired' || summary.status === 'error') {
-    return {
-      state: 'reconnect',
-      label: 'Needs reconnect',
-      detail: summary.status === 'expired' ? `${name} refused the saved access` : `the last ${name} sync failed`,
-    };
+  if (summary.needsReconnect || summary.status === 'expired' || summary.status === 'error') {
+    const fallback = summary.status === 'error' ? `the last ${name} sync failed` : `${name} refused the saved access`;
+    return { state: 'reconnect', label: 'Needs reconnect', detail: summary.reason || fallback };
   }
   if (summary.connected) {
-    const expires = summary.expiresAt ? new Date(summary.expiresAt).getTime() : null;
     const synced = summary.lastSync ? `synced ${relativeTime(summary.lastSync, now)}` : 'not synced yet';
-    if (expires !== null && expires - now < SEVEN_DAYS_MS) {
-      const when = expires <= now ? 'expired' : `expires ${relativeTime(summary.expiresAt, now)}`;
-      return { state: 'expiring', label: 'Expiring', detail: `access ${when}; ${synced}` };
+    if (!summary.accountId) {
+      return { state: 'choose', label: 'Choose account', detail: `connected; choose the ${name} account to read` };
+    }
+    if (summary.warning) {
+      return { state: 'expiring', label: 'Expiring', detail: `${summary.warning}; ${synced}` };
     }
     return { state: 'connected', label: 'Connected', detail: synced };
   }

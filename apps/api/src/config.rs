@@ -163,6 +163,139 @@ pub struct Config {
     /// The chat model.
     #[command(flatten)]
     pub llm: LlmConfig,
+
+    /// The ad and analytics platforms.
+    #[command(flatten)]
+    pub platforms: PlatformsConfig,
+}
+
+/// The platforms' OAuth apps, API endpoints and versions, and the sync's pace. A platform whose app
+/// is not configured answers `connect` with a 503 naming the missing variables; the rest works.
+#[derive(Debug, Clone, Args)]
+#[allow(clippy::struct_field_names)] // the fields are named as the variables are
+pub struct PlatformsConfig {
+    /// `PUBLIC_BASE_URL`: where the platforms send users back: redirect URIs are
+    /// `{PUBLIC_BASE_URL}/v1/oauth/{platform}/callback`. Default: `http://` and `BIND_ADDR`.
+    #[arg(long, env = "PUBLIC_BASE_URL", value_name = "PUBLIC_BASE_URL", value_parser = parse_url)]
+    pub public_base_url: Option<String>,
+    /// `FRONTEND_URL`: where a user lands after authorizing, with the outcome in the query;
+    /// unset: the callback answers JSON.
+    #[arg(long, env = "FRONTEND_URL", value_name = "FRONTEND_URL", value_parser = parse_url)]
+    pub frontend_url: Option<String>,
+    /// `GOOGLE_CLIENT_ID`: the Google OAuth app's client id (one app for GA4 and Google Ads).
+    #[arg(long, env = "GOOGLE_CLIENT_ID", value_name = "GOOGLE_CLIENT_ID")]
+    pub google_client_id: Option<String>,
+    /// `GOOGLE_CLIENT_SECRET`: its secret.
+    #[arg(long, env = "GOOGLE_CLIENT_SECRET", value_name = "GOOGLE_CLIENT_SECRET", hide_env_values = true, value_parser = parse_secret)]
+    pub google_client_secret: Option<SecretString>,
+    /// `GOOGLE_ADS_DEVELOPER_TOKEN`: sent as `developer-token` only when set (sunset in September 2026).
+    #[arg(long, env = "GOOGLE_ADS_DEVELOPER_TOKEN", value_name = "GOOGLE_ADS_DEVELOPER_TOKEN", hide_env_values = true, value_parser = parse_secret)]
+    pub google_ads_developer_token: Option<SecretString>,
+    /// `GOOGLE_ADS_LOGIN_CUSTOMER_ID`: the manager account (10 digits) accounts are reached through.
+    #[arg(long, env = "GOOGLE_ADS_LOGIN_CUSTOMER_ID", value_name = "GOOGLE_ADS_LOGIN_CUSTOMER_ID")]
+    pub google_ads_login_customer_id: Option<String>,
+    /// `META_APP_ID`: the Meta app's id.
+    #[arg(long, env = "META_APP_ID", value_name = "META_APP_ID")]
+    pub meta_app_id: Option<String>,
+    /// `META_APP_SECRET`: its secret.
+    #[arg(long, env = "META_APP_SECRET", value_name = "META_APP_SECRET", hide_env_values = true, value_parser = parse_secret)]
+    pub meta_app_secret: Option<SecretString>,
+    /// `LINKEDIN_CLIENT_ID`: the LinkedIn app's client id.
+    #[arg(long, env = "LINKEDIN_CLIENT_ID", value_name = "LINKEDIN_CLIENT_ID")]
+    pub linkedin_client_id: Option<String>,
+    /// `LINKEDIN_CLIENT_SECRET`: its secret.
+    #[arg(long, env = "LINKEDIN_CLIENT_SECRET", value_name = "LINKEDIN_CLIENT_SECRET", hide_env_values = true, value_parser = parse_secret)]
+    pub linkedin_client_secret: Option<SecretString>,
+    /// `GOOGLE_AUTH_URL`: Google's consent page (default the real one).
+    #[arg(long, env = "GOOGLE_AUTH_URL", value_name = "GOOGLE_AUTH_URL", value_parser = parse_url)]
+    pub google_auth_url: Option<String>,
+    /// `GOOGLE_TOKEN_URL`: Google's token endpoint.
+    #[arg(long, env = "GOOGLE_TOKEN_URL", value_name = "GOOGLE_TOKEN_URL", value_parser = parse_url)]
+    pub google_token_url: Option<String>,
+    /// `GA4_DATA_API_URL`: the GA4 Data API, up to its version (`…/v1beta`).
+    #[arg(long, env = "GA4_DATA_API_URL", value_name = "GA4_DATA_API_URL", value_parser = parse_url)]
+    pub ga4_data_api_url: Option<String>,
+    /// `GA4_ADMIN_API_URL`: the GA4 Admin API, up to its version (`…/v1beta`).
+    #[arg(long, env = "GA4_ADMIN_API_URL", value_name = "GA4_ADMIN_API_URL", value_parser = parse_url)]
+    pub ga4_admin_api_url: Option<String>,
+    /// `GOOGLE_ADS_API_URL`: the Google Ads API's host.
+    #[arg(long, env = "GOOGLE_ADS_API_URL", value_name = "GOOGLE_ADS_API_URL", value_parser = parse_url)]
+    pub google_ads_api_url: Option<String>,
+    /// `GOOGLE_ADS_API_VERSION`: the Google Ads API version (default `v26`).
+    #[arg(long, env = "GOOGLE_ADS_API_VERSION", value_name = "GOOGLE_ADS_API_VERSION")]
+    pub google_ads_api_version: Option<String>,
+    /// `META_AUTH_URL`: Meta's consent page.
+    #[arg(long, env = "META_AUTH_URL", value_name = "META_AUTH_URL", value_parser = parse_url)]
+    pub meta_auth_url: Option<String>,
+    /// `META_GRAPH_URL`: the Graph API's host.
+    #[arg(long, env = "META_GRAPH_URL", value_name = "META_GRAPH_URL", value_parser = parse_url)]
+    pub meta_graph_url: Option<String>,
+    /// `META_GRAPH_VERSION`: the Graph/Marketing API version (default `v27.0`).
+    #[arg(long, env = "META_GRAPH_VERSION", value_name = "META_GRAPH_VERSION")]
+    pub meta_graph_version: Option<String>,
+    /// `LINKEDIN_AUTH_URL`: LinkedIn's consent page.
+    #[arg(long, env = "LINKEDIN_AUTH_URL", value_name = "LINKEDIN_AUTH_URL", value_parser = parse_url)]
+    pub linkedin_auth_url: Option<String>,
+    /// `LINKEDIN_TOKEN_URL`: LinkedIn's token endpoint.
+    #[arg(long, env = "LINKEDIN_TOKEN_URL", value_name = "LINKEDIN_TOKEN_URL", value_parser = parse_url)]
+    pub linkedin_token_url: Option<String>,
+    /// `LINKEDIN_API_URL`: the Marketing API (`…/rest`).
+    #[arg(long, env = "LINKEDIN_API_URL", value_name = "LINKEDIN_API_URL", value_parser = parse_url)]
+    pub linkedin_api_url: Option<String>,
+    /// `LINKEDIN_VERSION`: the `LinkedIn-Version` header (default `202609`).
+    #[arg(long, env = "LINKEDIN_VERSION", value_name = "LINKEDIN_VERSION")]
+    pub linkedin_version: Option<String>,
+    /// `SYNC_INTERVAL_MINUTES`: time between two syncs of a connection (at least 5).
+    #[arg(
+        long,
+        env = "SYNC_INTERVAL_MINUTES",
+        value_name = "SYNC_INTERVAL_MINUTES",
+        default_value_t = 360,
+        value_parser = clap::value_parser!(u64).range(5..)
+    )]
+    pub sync_interval_minutes: u64,
+    /// `SYNC_CONCURRENCY`: most connections one replica syncs at once (1 to 64).
+    #[arg(
+        long,
+        env = "SYNC_CONCURRENCY",
+        value_name = "SYNC_CONCURRENCY",
+        default_value_t = 4,
+        value_parser = clap::value_parser!(u64).range(1..=64)
+    )]
+    pub sync_concurrency: u64,
+}
+
+impl PlatformsConfig {
+    /// No platform configured, and the default sync pace.
+    pub fn unconfigured() -> Self {
+        Self {
+            public_base_url: None,
+            frontend_url: None,
+            google_client_id: None,
+            google_client_secret: None,
+            google_ads_developer_token: None,
+            google_ads_login_customer_id: None,
+            meta_app_id: None,
+            meta_app_secret: None,
+            linkedin_client_id: None,
+            linkedin_client_secret: None,
+            google_auth_url: None,
+            google_token_url: None,
+            ga4_data_api_url: None,
+            ga4_admin_api_url: None,
+            google_ads_api_url: None,
+            google_ads_api_version: None,
+            meta_auth_url: None,
+            meta_graph_url: None,
+            meta_graph_version: None,
+            linkedin_auth_url: None,
+            linkedin_token_url: None,
+            linkedin_api_url: None,
+            linkedin_version: None,
+            sync_interval_minutes: 360,
+            sync_concurrency: 4,
+        }
+    }
 }
 
 /// The chat model's configuration: the offline analyst, or any OpenAI-compatible Chat Completions
@@ -367,6 +500,7 @@ impl Config {
             seed_demo_clients: true,
             console_enabled: None,
             llm: LlmConfig::offline(),
+            platforms: PlatformsConfig::unconfigured(),
         }
     }
 }
@@ -438,6 +572,15 @@ fn parse_base_url(raw: &str) -> Result<String, String> {
     let scheme_ok = trimmed.starts_with("http://") || trimmed.starts_with("https://");
     if !scheme_ok || trimmed.len() <= "https://".len() {
         return Err("must be an http(s) URL up to the API version, such as https://api.openai.com/v1".to_owned());
+    }
+    Ok(trimmed.to_owned())
+}
+
+fn parse_url(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    let scheme_ok = trimmed.starts_with("http://") || trimmed.starts_with("https://");
+    if !scheme_ok || trimmed.len() <= "https://".len() || trimmed.contains(char::is_whitespace) {
+        return Err("must be an http(s) URL such as https://chatbot.example.com".to_owned());
     }
     Ok(trimmed.to_owned())
 }

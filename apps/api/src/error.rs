@@ -14,10 +14,11 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use domain::ports::{ChatModelError, StoreError};
+use domain::ports::{ChatModelError, ConnectorError, StoreError};
 use domain::services::chat::ChatError;
 use domain::services::clients::ClientError;
 use domain::services::conversations::ConversationError;
+use domain::services::platforms::PlatformError;
 use domain::services::users::UserError;
 use domain::validation::ValidationError;
 use serde::Serialize;
@@ -287,11 +288,6 @@ impl From<ClientError> for ApiError {
         match error {
             ClientError::Invalid(e) => e.into(),
             ClientError::NotFound => client_not_found(),
-            ClientError::PlatformNotConnected(platform) => Self::not_found(
-                "platform-not-connected",
-                "platform not connected",
-                format!("this client has never had a {platform} connection; GET its platforms to see which it has"),
-            ),
             ClientError::Store(e) => e.into(),
         }
     }
@@ -331,6 +327,75 @@ fn client_archived() -> ApiError {
         "the client is archived, so its conversations are read-only; restore it with \
          PATCH /v1/clients/{clientId} {\"status\":\"active\"} to chat again",
     )
+}
+
+impl From<PlatformError> for ApiError {
+    fn from(error: PlatformError) -> Self {
+        let platform_problem =
+            |status, slug, title, detail: String| Self::new(Problem::new(status, slug, title, detail));
+        match error {
+            PlatformError::Invalid(e) => e.into(),
+            PlatformError::NotFound => client_not_found(),
+            PlatformError::ClientArchived => client_archived(),
+            e @ PlatformError::NotConnected(_) => {
+                Self::not_found("platform-not-connected", "platform not connected", format!("{e}; connect it first"))
+            }
+            e @ (PlatformError::NoAccountChosen(_) | PlatformError::AccountNotVisible { .. }) => {
+                platform_problem(StatusCode::CONFLICT, "account-not-chosen", "no such account", e.to_string())
+            }
+            e @ PlatformError::InvalidState => {
+                platform_problem(StatusCode::BAD_REQUEST, "invalid-state", "invalid authorization state", e.to_string())
+            }
+            e @ PlatformError::Denied { .. } => {
+                platform_problem(StatusCode::BAD_REQUEST, "access-denied", "access not granted", e.to_string())
+            }
+            e @ PlatformError::SyncRunning => Self::conflict("sync-running", "sync running", e.to_string()),
+            PlatformError::Connector(e) => e.into(),
+            PlatformError::Cipher(e) => Self::unexpected(e),
+            PlatformError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ConnectorError> for ApiError {
+    fn from(error: ConnectorError) -> Self {
+        // The platform's own words may name internals; the detail says what to do, the log the rest.
+        tracing::warn!(error = %error_chain(&error), "a platform call failed");
+        let problem = |status, slug, title, detail: String| Self::new(Problem::new(status, slug, title, detail));
+        match error {
+            e @ ConnectorError::NotConfigured { .. } => problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "platform-not-configured",
+                "platform not configured",
+                e.to_string(),
+            ),
+            ConnectorError::RateLimited { retry_after } => {
+                let mut api = problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "platform-rate-limited",
+                    "platform busy",
+                    "the platform is rate limiting requests; try again after Retry-After seconds".to_owned(),
+                );
+                api.retry_after = Some(retry_after.unwrap_or(Duration::from_secs(60)));
+                api
+            }
+            e @ (ConnectorError::Revoked(_) | ConnectorError::Unauthorized) => problem(
+                StatusCode::CONFLICT,
+                "platform-access-expired",
+                "platform access expired",
+                format!("{e}; reconnect the platform"),
+            ),
+            e @ (ConnectorError::Refused(_) | ConnectorError::VersionRetired(_)) => {
+                problem(StatusCode::BAD_GATEWAY, "platform-refused", "platform refused", e.to_string())
+            }
+            ConnectorError::Unavailable(_) | ConnectorError::InvalidResponse(_) => problem(
+                StatusCode::BAD_GATEWAY,
+                "platform-failed",
+                "platform failed",
+                "the platform could not be reached or answered something unusable; try again later".to_owned(),
+            ),
+        }
+    }
 }
 
 impl From<ChatError> for ApiError {

@@ -1,11 +1,13 @@
-//! The retention job, scheduled inside `serve` at `RETENTION_SCHEDULE`. The `cron` crate computes
-//! each next fire time; the job sleeps until then. The domain's [`RetentionService`] takes the job
-//! lock, so only one replica runs each occurrence.
+//! The background jobs run inside `serve`: the retention job at `RETENTION_SCHEDULE` (the `cron`
+//! crate computes each next fire time; the domain's [`RetentionService`] takes the job lock, so
+//! only one replica runs each occurrence), and the platforms' syncs on a tick (each replica claims
+//! the connections due with leases, so the work spreads over the replicas).
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use domain::services::retention::{RetentionOutcome, RetentionService};
+use domain::services::sync::SyncService;
 use tokio::sync::watch;
 
 /// How long to wait from `now` until the schedule's next occurrence; `None` when it has none left.
@@ -43,6 +45,29 @@ pub async fn run_once(retention: &RetentionService) -> Option<RetentionOutcome> 
         Err(error) => {
             tracing::error!(error = %crate::error::error_chain(&error), "retention run failed");
             None
+        }
+    }
+}
+
+/// How often a replica looks for connections due: a minute, or the sync interval when shorter.
+pub fn sync_tick(interval: Duration) -> Duration {
+    interval.min(Duration::from_secs(60))
+}
+
+/// Claims and runs the connections due every `every` until `stop` turns true. Claims are leases in
+/// the store, so any number of replicas can run this side by side; a failure is logged and the
+/// next tick tries again.
+pub async fn run_sync(sync: SyncService, every: Duration, mut stop: watch::Receiver<bool>) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => match sync.run_due().await {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "synced the connections due"),
+                Err(error) => tracing::error!(error = %crate::error::error_chain(&error), "claiming the connections due failed"),
+            },
+            _ = stop.changed() => return,
         }
     }
 }

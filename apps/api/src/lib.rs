@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod connectors;
 pub mod console;
 pub mod error;
 pub mod extract;

@@ -82,7 +82,8 @@ pub async fn dev_clients(services: &Services, user: UserId, now: DateTime<Utc>) 
         let grant = TokenGrant {
             access_token: SecretString::from(format!("dev-access-{}", account.platform())),
             refresh_token: Some(SecretString::from(format!("dev-refresh-{}", account.platform()))),
-            expires_at: Some(now + TimeDelta::hours(1)),
+            expires_in: Some(std::time::Duration::from_secs(3600)),
+            refresh_expires_in: None,
         };
         let platform = account.platform();
         services.platforms.connect(user, acme.id, account, &grant).await?;

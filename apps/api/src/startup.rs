@@ -71,6 +71,9 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// Read by `/ready` to check that the store answers.
     pub health: Arc<dyn StoreHealth>,
+    /// Where a user lands after authorizing a platform (`FRONTEND_URL`); `None`: the callback
+    /// answers JSON.
+    pub frontend_url: Option<String>,
 }
 
 /// The JWT keys from `JWT_SECRET`; the published development secret on the embedded default only.
@@ -109,6 +112,7 @@ pub struct Application {
     ports: Ports,
     jwt: JwtKeys,
     schedule: cron::Schedule,
+    sync_every: Duration,
     dev_clients: Option<seed::DevClients>,
 }
 
@@ -128,9 +132,15 @@ impl Application {
     pub async fn build_with(config: Config, customize: impl FnOnce(Ports) -> Ports) -> Result<Self, StartupError> {
         let jwt = jwt_keys(&config)?;
         let cipher = wiring::cipher(&config)?;
+        let listener = TcpListener::bind(config.bind_addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr: config.bind_addr, source })?;
+        let local = listener.local_addr().map_err(|source| StartupError::Bind { addr: config.bind_addr, source })?;
+        let public_base_url = config.platforms.public_base_url.clone().unwrap_or_else(|| default_public_url(local));
+        let connectors = crate::connectors::connectors(&config.platforms, &public_base_url)?;
         let (stores, health) = Backend::from_config(&config).stores().await?;
         let model = wiring::chat_model(&config.llm)?;
-        let ports = customize(Ports::new(stores, health, cipher, model));
+        let ports = customize(Ports::new(stores, health, cipher, model, connectors));
         let services = Services::new(&ports, &config);
 
         seed::demo_data(&ports.stores).await.map_err(StartupError::Seed)?;
@@ -140,14 +150,25 @@ impl Application {
             None
         };
 
-        let state = AppState { services: services.clone(), jwt: jwt.clone(), health: ports.health.clone() };
+        let state = AppState {
+            services: services.clone(),
+            jwt: jwt.clone(),
+            health: ports.health.clone(),
+            frontend_url: config.platforms.frontend_url.clone(),
+        };
         let router = router(state, &config);
-        let listener = TcpListener::bind(config.bind_addr)
-            .await
-            .map_err(|source| StartupError::Bind { addr: config.bind_addr, source })?;
-        let port =
-            listener.local_addr().map_err(|source| StartupError::Bind { addr: config.bind_addr, source })?.port();
-        Ok(Self { listener, port, router, services, ports, jwt, schedule: config.retention_schedule, dev_clients })
+        let sync_every = jobs::sync_tick(Duration::from_secs(config.platforms.sync_interval_minutes * 60));
+        Ok(Self {
+            listener,
+            port: local.port(),
+            router,
+            services,
+            ports,
+            jwt,
+            schedule: config.retention_schedule,
+            sync_every,
+            dev_clients,
+        })
     }
 
     /// The port the service listens on.
@@ -186,13 +207,16 @@ impl Application {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves, with the retention job on its schedule, until `signal` completes.
+    /// Serves, with the retention job on its schedule and the platforms' syncs, until `signal`
+    /// completes.
     ///
     /// # Errors
     /// When serving fails.
     pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let job = tokio::spawn(jobs::run_retention_schedule(self.services.retention.clone(), self.schedule, stop_rx));
+        let job =
+            tokio::spawn(jobs::run_retention_schedule(self.services.retention.clone(), self.schedule, stop_rx.clone()));
+        let sync = tokio::spawn(jobs::run_sync(self.services.sync.clone(), self.sync_every, stop_rx));
         let result = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(async move {
                 signal.await;
@@ -200,10 +224,19 @@ impl Application {
                 let _ = stop_tx.send(true);
             })
             .await;
-        // Whether serving ended by the signal or by an error, the job stops with it.
+        // Whether serving ended by the signal or by an error, the jobs stop with it.
         job.abort();
+        sync.abort();
         result
     }
+}
+
+/// Where platforms send users back when `PUBLIC_BASE_URL` is unset: this listener, as seen from
+/// this machine.
+fn default_public_url(local: SocketAddr) -> String {
+    let host = if local.ip().is_unspecified() { "localhost".to_owned() } else { local.ip().to_string() };
+    let host = if local.is_ipv6() && !local.ip().is_unspecified() { format!("[{host}]") } else { host };
+    format!("http://{host}:{}", local.port())
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -20,9 +20,10 @@ use domain::services::client_data::ClientDataService;
 use domain::services::clients::ClientService;
 use domain::services::conversations::ConversationService;
 use domain::services::figures::FiguresService;
-use domain::services::platforms::PlatformService;
+use domain::services::platforms::{Connectors, PlatformService};
 use domain::services::rate_limit::{RateLimitPolicy, RateLimiter};
 use domain::services::retention::RetentionService;
+use domain::services::sync::{SyncPorts, SyncService, SyncSettings};
 use domain::services::users::UserService;
 use domain::tools::AnalystTools;
 
@@ -192,17 +193,28 @@ pub struct Ports {
     pub clock: Arc<dyn Clock>,
     /// New ids.
     pub ids: Arc<dyn IdGenerator>,
+    /// The platforms' OAuth apps and reporting APIs.
+    pub connectors: Connectors,
 }
 
 impl Ports {
-    /// The stores with this model, the system clock and random ids.
+    /// The stores with this model and these connectors, the system clock and random ids.
     pub fn new(
         stores: Stores,
         health: Arc<dyn StoreHealth>,
         cipher: Arc<dyn TokenCipher>,
         model: Arc<dyn ChatModel>,
+        connectors: Connectors,
     ) -> Self {
-        Self { stores, health, model, cipher, clock: Arc::new(SystemClock), ids: Arc::new(RandomIds::new()) }
+        Self {
+            stores,
+            health,
+            model,
+            cipher,
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(RandomIds::new()),
+            connectors,
+        }
     }
 }
 
@@ -237,7 +249,7 @@ pub fn cipher(config: &Config) -> Result<Arc<dyn TokenCipher>, StartupError> {
     }
 }
 
-/// The per-process id that the retention job's lease is held under.
+/// The per-process id that the retention job's and the syncs' leases are held under.
 pub fn process_holder() -> String {
     format!("api-{}-{}", std::process::id(), uuid::Uuid::new_v4().simple())
 }
@@ -262,6 +274,15 @@ fn chat_settings(config: &Config) -> ChatSettings {
     }
 }
 
+/// The sync's pace from `SYNC_INTERVAL_MINUTES` and `SYNC_CONCURRENCY`.
+fn sync_settings(config: &Config) -> SyncSettings {
+    SyncSettings {
+        interval: Duration::from_secs(config.platforms.sync_interval_minutes * 60),
+        concurrency: usize::try_from(config.platforms.sync_concurrency).unwrap_or(1),
+        ..SyncSettings::default()
+    }
+}
+
 /// Every use case, built over the ports.
 #[derive(Clone)]
 pub struct Services {
@@ -275,6 +296,8 @@ pub struct Services {
     pub users: UserService,
     /// Platform connections.
     pub platforms: PlatformService,
+    /// Syncing connections into the daily figures.
+    pub sync: SyncService,
     /// The latest figures of a client.
     pub data: ClientDataService,
     /// Recording what a sync brought.
@@ -287,6 +310,7 @@ impl Services {
     /// Builds every service over `ports` with the configured limits.
     pub fn new(ports: &Ports, config: &Config) -> Self {
         let s = &ports.stores;
+        let figures = FiguresService::new(s.clients.clone(), s.daily.clone(), s.snapshots.clone());
         let data = ClientDataService::new(s.clients.clone(), s.demo.clone());
         let limiter = RateLimiter::new(
             s.rate_limits.clone(),
@@ -316,9 +340,27 @@ impl Services {
             ),
             chat,
             users: UserService::new(s.users.clone()),
-            platforms: PlatformService::new(s.clients.clone(), ports.cipher.clone(), ports.clock.clone()),
+            platforms: PlatformService::new(
+                s.clients.clone(),
+                s.authorizations.clone(),
+                ports.cipher.clone(),
+                ports.clock.clone(),
+                ports.connectors.clone(),
+            ),
+            sync: SyncService::new(
+                SyncPorts {
+                    clients: s.clients.clone(),
+                    queue: s.sync_queue.clone(),
+                    figures: figures.clone(),
+                    cipher: ports.cipher.clone(),
+                    clock: ports.clock.clone(),
+                    connectors: ports.connectors.clone(),
+                },
+                sync_settings(config),
+                process_holder(),
+            ),
             data,
-            figures: FiguresService::new(s.clients.clone(), s.daily.clone(), s.snapshots.clone()),
+            figures,
             retention: RetentionService::new(
                 s.retention.clone(),
                 s.job_lock.clone(),

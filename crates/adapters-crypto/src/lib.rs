@@ -6,8 +6,10 @@
 //! `TOKEN_ENCRYPTION_KEY` environment variable (see [`key_ring`] for its format and errors).
 //!
 //! A sealed token looks like `k2:3q2-7w…`: the key id, a colon, then base64url (no padding) of the
-//! nonce followed by the ciphertext and its 16-byte tag. The key id is bound to the ciphertext as
-//! associated data, so a value relabelled with another key id fails to open.
+//! nonce followed by the ciphertext and its 16-byte tag. The key id and the token's place
+//! (its client, platform and field, a [`domain::ports::TokenContext`]) are bound to the ciphertext
+//! as associated data, so a value relabelled with another key id, or copied into another client's
+//! document, another platform or another field, fails to open.
 
 mod cipher;
 pub mod key_ring;

@@ -7,6 +7,7 @@
 //!
 //! Their behaviour is pinned by the `store-contract` suite, which the Mongo adapter runs too.
 
+mod authorizations;
 mod clients;
 mod conversations;
 mod daily;
@@ -21,6 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuar
 use domain::paging::Page;
 use domain::ports::{StoreError, Stores};
 
+pub use crate::authorizations::MemoryAuthorizationStore;
 pub use crate::clients::MemoryClientStore;
 pub use crate::conversations::MemoryConversationStore;
 pub use crate::daily::MemoryDailyStore;
@@ -33,11 +35,15 @@ pub use crate::users::MemoryUserChatbotStore;
 /// One in-memory store per port, empty, each shared behind an [`Arc`] so it can be handed to the
 /// services as `Arc<dyn Port>`.
 ///
-/// [`MemoryStores::conversations`] implements both `ConversationStore` and `ConversationRetention`.
+/// [`MemoryStores::conversations`] implements both `ConversationStore` and `ConversationRetention`;
+/// [`MemoryStores::clients`] both `ClientStore` and `SyncQueue`, so the queue sees the connections
+/// the client store wrote.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStores {
-    /// Clients and their platform connections.
+    /// Clients and their platform connections, and the sync queue over them.
     pub clients: Arc<MemoryClientStore>,
+    /// Authorizations in progress.
+    pub authorizations: Arc<MemoryAuthorizationStore>,
     /// Conversations with their messages, and their retention.
     pub conversations: Arc<MemoryConversationStore>,
     /// The chatbot's record of each user.
@@ -63,6 +69,8 @@ impl MemoryStores {
     /// The stores as the domain's ports.
     pub fn ports(&self) -> Stores {
         Stores {
+            authorizations: self.authorizations.clone(),
+            sync_queue: self.clients.clone(),
             clients: self.clients.clone(),
             conversations: self.conversations.clone(),
             retention: self.conversations.clone(),

@@ -1,30 +1,30 @@
 //! The `clients` collection: each client with its platform connections embedded under `platforms`.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use bson::oid::ObjectId;
-use bson::{Bson, Document, doc};
-use chrono::{DateTime, Utc};
+use bson::{Document, doc};
+use chrono::{DateTime, TimeDelta, Utc};
 use domain::cipher::SealedToken;
 use domain::client::{Client, ClientChanges, ClientEmail, ClientName, ClientStatus, LogoUrl};
 use domain::dates::ClientTimeZone;
 use domain::ids::{ClientId, UserId};
 use domain::paging::{ClientCursor, ClientQuery, Page};
-use domain::platform::{
-    ConnectionStatus, Platform, PlatformAccount, PlatformConnection, PlatformData, SealedCredentials,
-};
-use domain::ports::{ClientStore, StoreError};
+use domain::platform::{Platform, PlatformConnection};
+use domain::ports::{ClientStore, ConnectionUpdate, DueSync, StoreError, SyncQueue};
 use futures::TryStreamExt;
 use mongodb::Collection;
 use mongodb::options::ReturnDocument;
 use serde::{Deserialize, Serialize};
 
-use crate::convert::{bson_date, chrono_date, client_oid, decode, encode, encode_document, user_oid};
-use crate::error::{corrupt, store_error};
-use crate::figures::{
-    AnalyticsDataDoc, DimensionsDoc, GoogleAdsCampaignDoc, LinkedinAdsCampaignDoc, MetaAdsCampaignDoc, MetricsDoc,
+use crate::connections::{
+    ConnectionDoc, GoogleAdsDoc, GoogleAnalyticsDoc, LinkedinAdsDoc, MetaAdsDoc, connection_document,
+    connection_update, due, guard, leasable, lease_update, path,
 };
+use crate::convert::{bson_date, chrono_date, client_oid, decode, encode_document, user_oid};
+use crate::error::{corrupt, store_error};
 
 /// Name of the collection.
 pub(crate) const COLLECTION: &str = "clients";
@@ -67,210 +67,6 @@ pub(crate) struct PlatformsDoc {
     pub linkedin_ads: Option<LinkedinAdsDoc>,
 }
 
-/// The fields every connection has besides its account and figures.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ConnectionFields {
-    connected: bool,
-    access_token: Option<String>,
-    refresh_token: Option<String>,
-    expires_at: Option<bson::DateTime>,
-    last_sync: Option<bson::DateTime>,
-    status: String,
-}
-
-/// Declares a connection document: the common fields in the schema's order around the platform's
-/// own account and figure fields. (Written out rather than `#[serde(flatten)]`, which loses BSON
-/// dates on the way back.)
-macro_rules! connection_doc {
-    ($(#[$doc:meta])* $name:ident { $($account:ident: $account_ty:ty),* ; $($figure:ident: $figure_ty:ty),* }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        pub(crate) struct $name {
-            pub connected: bool,
-            $(pub $account: $account_ty,)*
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub access_token: Option<String>,
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub refresh_token: Option<String>,
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub expires_at: Option<bson::DateTime>,
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub last_sync: Option<bson::DateTime>,
-            pub status: String,
-            $(
-                #[serde(default, skip_serializing_if = "Option::is_none")]
-                pub $figure: Option<$figure_ty>,
-            )*
-        }
-
-        impl $name {
-            fn new(common: ConnectionFields, $($account: $account_ty,)* $($figure: Option<$figure_ty>,)*) -> Self {
-                Self {
-                    connected: common.connected,
-                    $($account,)*
-                    access_token: common.access_token,
-                    refresh_token: common.refresh_token,
-                    expires_at: common.expires_at,
-                    last_sync: common.last_sync,
-                    status: common.status,
-                    $($figure,)*
-                }
-            }
-
-            fn common(&self) -> ConnectionFields {
-                ConnectionFields {
-                    connected: self.connected,
-                    access_token: self.access_token.clone(),
-                    refresh_token: self.refresh_token.clone(),
-                    expires_at: self.expires_at,
-                    last_sync: self.last_sync,
-                    status: self.status.clone(),
-                }
-            }
-        }
-    };
-}
-
-connection_doc!(
-    /// `platforms.googleAnalytics`.
-    GoogleAnalyticsDoc { account_id: String, property_id: String; metrics: MetricsDoc, dimensions: DimensionsDoc }
-);
-connection_doc!(
-    /// `platforms.googleAds`.
-    GoogleAdsDoc { customer_id: String; campaigns: Vec<GoogleAdsCampaignDoc> }
-);
-connection_doc!(
-    /// `platforms.metaAds`.
-    MetaAdsDoc { ad_account_id: String; campaigns: Vec<MetaAdsCampaignDoc> }
-);
-connection_doc!(
-    /// `platforms.linkedinAds`.
-    LinkedinAdsDoc { account_id: String; campaigns: Vec<LinkedinAdsCampaignDoc> }
-);
-
-/// A connection's common fields from the domain.
-fn common_fields(connection: &PlatformConnection) -> ConnectionFields {
-    let credentials = connection.credentials.as_ref();
-    ConnectionFields {
-        connected: connection.connected,
-        access_token: credentials.map(|c| c.access_token.as_str().to_owned()),
-        refresh_token: credentials.and_then(|c| c.refresh_token.as_ref()).map(|t| t.as_str().to_owned()),
-        expires_at: credentials.and_then(|c| c.expires_at).map(bson_date),
-        last_sync: connection.last_sync.map(bson_date),
-        status: connection.status.key().to_owned(),
-    }
-}
-
-/// One connection as its platform's document.
-pub(crate) enum ConnectionDoc {
-    /// `platforms.googleAnalytics`.
-    GoogleAnalytics(GoogleAnalyticsDoc),
-    /// `platforms.googleAds`.
-    GoogleAds(GoogleAdsDoc),
-    /// `platforms.metaAds`.
-    MetaAds(MetaAdsDoc),
-    /// `platforms.linkedinAds`.
-    LinkedinAds(LinkedinAdsDoc),
-}
-
-impl ConnectionDoc {
-    /// The document a connection becomes.
-    pub(crate) fn from_domain(connection: &PlatformConnection) -> Result<Self, StoreError> {
-        let common = common_fields(connection);
-        let mismatch = || {
-            StoreError::Unexpected(anyhow::anyhow!(
-                "the {} connection holds figures of another platform",
-                connection.platform().key()
-            ))
-        };
-        let data = connection.data.as_ref();
-        Ok(match &connection.account {
-            PlatformAccount::GoogleAnalytics { account_id, property_id } => {
-                let figures = match data {
-                    Some(PlatformData::GoogleAnalytics(r)) => Some(AnalyticsDataDoc::from(r)),
-                    Some(_) => return Err(mismatch()),
-                    None => None,
-                };
-                let (metrics, dimensions) = figures.map_or((None, None), |d| (Some(d.metrics), Some(d.dimensions)));
-                Self::GoogleAnalytics(GoogleAnalyticsDoc::new(
-                    common,
-                    account_id.clone(),
-                    property_id.clone(),
-                    metrics,
-                    dimensions,
-                ))
-            }
-            PlatformAccount::GoogleAds { customer_id } => {
-                let campaigns = match data {
-                    Some(PlatformData::GoogleAds(c)) => Some(c.iter().map(GoogleAdsCampaignDoc::from).collect()),
-                    Some(_) => return Err(mismatch()),
-                    None => None,
-                };
-                Self::GoogleAds(GoogleAdsDoc::new(common, customer_id.clone(), campaigns))
-            }
-            PlatformAccount::MetaAds { ad_account_id } => {
-                let campaigns = match data {
-                    Some(PlatformData::MetaAds(c)) => Some(c.iter().map(MetaAdsCampaignDoc::from).collect()),
-                    Some(_) => return Err(mismatch()),
-                    None => None,
-                };
-                Self::MetaAds(MetaAdsDoc::new(common, ad_account_id.clone(), campaigns))
-            }
-            PlatformAccount::LinkedinAds { account_id } => {
-                let campaigns = match data {
-                    Some(PlatformData::LinkedinAds(c)) => Some(c.iter().map(LinkedinAdsCampaignDoc::from).collect()),
-                    Some(_) => return Err(mismatch()),
-                    None => None,
-                };
-                Self::LinkedinAds(LinkedinAdsDoc::new(common, account_id.clone(), campaigns))
-            }
-        })
-    }
-
-    /// The document as the BSON value stored at `platforms.<platform>`.
-    pub(crate) fn to_bson(&self) -> Result<Bson, StoreError> {
-        match self {
-            Self::GoogleAnalytics(doc) => encode(doc),
-            Self::GoogleAds(doc) => encode(doc),
-            Self::MetaAds(doc) => encode(doc),
-            Self::LinkedinAds(doc) => encode(doc),
-        }
-    }
-}
-
-/// A connection as the document stored at `platforms.<platform>`.
-pub(crate) fn connection_document(connection: &PlatformConnection) -> Result<Bson, StoreError> {
-    ConnectionDoc::from_domain(connection)?.to_bson()
-}
-
-/// A connection read back: the common fields plus its account and figures.
-fn connection_of(
-    common: ConnectionFields,
-    account: PlatformAccount,
-    data: Option<PlatformData>,
-    what: &str,
-) -> Result<PlatformConnection, StoreError> {
-    let status: ConnectionStatus = common.status.parse().map_err(|e| corrupt(format!("{what} status"), e))?;
-    let credentials = match (common.access_token, common.refresh_token) {
-        (Some(access), refresh) => Some(SealedCredentials {
-            access_token: SealedToken::new(access),
-            refresh_token: refresh.map(SealedToken::new),
-            expires_at: common.expires_at.map(chrono_date),
-        }),
-        (None, None) => None,
-        (None, Some(_)) => return Err(corrupt(what.to_owned(), "a refresh token without an access token")),
-    };
-    Ok(PlatformConnection {
-        account,
-        connected: common.connected,
-        credentials,
-        last_sync: common.last_sync.map(chrono_date),
-        status,
-        data,
-    })
-}
-
 impl PlatformsDoc {
     /// The connections of a client, by platform.
     fn from_domain(platforms: &BTreeMap<Platform, PlatformConnection>) -> Result<Self, StoreError> {
@@ -289,36 +85,22 @@ impl PlatformsDoc {
     /// The connections as the domain holds them.
     fn into_domain(self, what: &str) -> Result<BTreeMap<Platform, PlatformConnection>, StoreError> {
         let mut platforms = BTreeMap::new();
+        let named = |platform: Platform| format!("{what} {}", platform.key());
         if let Some(ga) = self.google_analytics {
-            let data = ga.metrics.clone().map(|metrics| {
-                PlatformData::GoogleAnalytics(
-                    AnalyticsDataDoc { metrics, dimensions: ga.dimensions.clone().unwrap_or_default() }.into(),
-                )
-            });
-            let account = PlatformAccount::GoogleAnalytics {
-                account_id: ga.account_id.clone(),
-                property_id: ga.property_id.clone(),
-            };
-            let what = format!("{what} googleAnalytics");
-            platforms.insert(Platform::GoogleAnalytics, connection_of(ga.common(), account, data, &what)?);
+            let platform = Platform::GoogleAnalytics;
+            platforms.insert(platform, ga.into_domain(&named(platform))?);
         }
         if let Some(ads) = self.google_ads {
-            let data = ads.campaigns.clone().map(|c| PlatformData::GoogleAds(c.into_iter().map(Into::into).collect()));
-            let account = PlatformAccount::GoogleAds { customer_id: ads.customer_id.clone() };
-            let what = format!("{what} googleAds");
-            platforms.insert(Platform::GoogleAds, connection_of(ads.common(), account, data, &what)?);
+            let platform = Platform::GoogleAds;
+            platforms.insert(platform, ads.into_domain(&named(platform))?);
         }
         if let Some(meta) = self.meta_ads {
-            let data = meta.campaigns.clone().map(|c| PlatformData::MetaAds(c.into_iter().map(Into::into).collect()));
-            let account = PlatformAccount::MetaAds { ad_account_id: meta.ad_account_id.clone() };
-            let what = format!("{what} metaAds");
-            platforms.insert(Platform::MetaAds, connection_of(meta.common(), account, data, &what)?);
+            let platform = Platform::MetaAds;
+            platforms.insert(platform, meta.into_domain(&named(platform))?);
         }
         if let Some(li) = self.linkedin_ads {
-            let data = li.campaigns.clone().map(|c| PlatformData::LinkedinAds(c.into_iter().map(Into::into).collect()));
-            let account = PlatformAccount::LinkedinAds { account_id: li.account_id.clone() };
-            let what = format!("{what} linkedinAds");
-            platforms.insert(Platform::LinkedinAds, connection_of(li.common(), account, data, &what)?);
+            let platform = Platform::LinkedinAds;
+            platforms.insert(platform, li.into_domain(&named(platform))?);
         }
         Ok(platforms)
     }
@@ -505,6 +287,106 @@ impl ClientStore for MongoClientStore {
             .map_err(|e| store_error(e, "saving a platform connection"))?;
         Ok(result.matched_count == 1)
     }
+
+    #[tracing::instrument(level = "debug", skip(self, now, until), fields(user_id = %user, client_id = %id, platform = %platform))]
+    async fn lease_sync(
+        &self,
+        user: UserId,
+        id: ClientId,
+        platform: Platform,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .collection
+            .update_one(leasable(user, id, platform, holder, now), lease_update(platform, holder, until))
+            .await
+            .map_err(|e| store_error(e, "leasing a connection's sync"))?;
+        Ok(result.matched_count == 1)
+    }
+
+    #[tracing::instrument(level = "debug", skip(self, expected, update, now), fields(user_id = %user, client_id = %id, platform = %platform))]
+    async fn update_connection(
+        &self,
+        user: UserId,
+        id: ClientId,
+        platform: Platform,
+        expected: &SealedToken,
+        update: &ConnectionUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        // One update whose filter is the guard: a disconnect or a reconnect since the caller read
+        // the connection makes it match nothing, and only the named fields are written.
+        let result = self
+            .collection
+            .update_one(guard(user, id, platform, expected), connection_update(platform, update, now)?)
+            .await
+            .map_err(|e| store_error(e, "updating a platform connection"))?;
+        Ok(result.matched_count == 1)
+    }
+}
+
+/// The sync queue is the clients collection itself: a connection's schedule and lease live in its
+/// sub-document, so the queue and the clients store always see the same data.
+#[async_trait]
+impl SyncQueue for MongoClientStore {
+    #[tracing::instrument(level = "debug", skip(self, now, lease))]
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        holder: &str,
+        lease: Duration,
+        limit: usize,
+    ) -> Result<Vec<DueSync>, StoreError> {
+        let until = now
+            .checked_add_signed(TimeDelta::from_std(lease).unwrap_or(TimeDelta::MAX))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let mut claimed: Vec<DueSync> = Vec::new();
+        // Round-robin over the platforms, one connection each per round, so that a backlog on one
+        // platform does not starve the others; a platform drops out once it has none due.
+        let mut open: Vec<Platform> = Platform::ALL.to_vec();
+        while claimed.len() < limit && !open.is_empty() {
+            let mut still_open = Vec::with_capacity(open.len());
+            for platform in open {
+                if claimed.len() >= limit {
+                    still_open.push(platform);
+                    break;
+                }
+                // One atomic find-and-modify per connection: of two replicas asking at once, only
+                // one sees the lease free and takes it. The oldest due goes first.
+                let taken = self
+                    .collection
+                    .find_one_and_update(due(platform, now), lease_update(platform, holder, until))
+                    .sort(doc! { path(platform, "nextSyncAt"): 1 })
+                    .projection(doc! { "_id": 1, "userId": 1 })
+                    .await
+                    .map_err(|e| store_error(e, "claiming a due sync"))?;
+                let Some(document) = taken else { continue };
+                let what = || {
+                    format!(
+                        "client {} in the sync queue",
+                        document.get_object_id("_id").map(ObjectId::to_hex).unwrap_or_default()
+                    )
+                };
+                let client = document.get_object_id("_id").map_err(|e| corrupt(what(), e))?;
+                let user = document.get_object_id("userId").map_err(|e| corrupt(what(), e))?;
+                let due_sync = DueSync {
+                    user: UserId::from_bytes(user.bytes()),
+                    client: ClientId::from_bytes(client.bytes()),
+                    platform,
+                };
+                // A lease that ends at `now` (a zero lease) leaves the connection due: take it once.
+                if claimed.contains(&due_sync) {
+                    continue;
+                }
+                claimed.push(due_sync);
+                still_open.push(platform);
+            }
+            open = still_open;
+        }
+        Ok(claimed)
+    }
 }
 
 /// The update a change to a client becomes: `$set` what it names, `$unset` what it clears.
@@ -549,7 +431,12 @@ pub(crate) fn client_update(changes: ClientChanges, now: DateTime<Utc>) -> Docum
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
-    use domain::platform::{AnalyticsMetrics, AnalyticsReport, MetaAdsCampaign};
+    use domain::platform::{
+        AnalyticsMetrics, AnalyticsReport, ConnectionStatus, MetaAdsCampaign, PlatformAccount, PlatformData,
+        SealedCredentials, SyncSchedule,
+    };
+
+    use bson::Bson;
 
     use super::*;
 
@@ -564,15 +451,7 @@ mod tests {
     fn client() -> Client {
         let (user, id) = ids();
         let analytics = PlatformConnection {
-            account: PlatformAccount::GoogleAnalytics { account_id: "123".into(), property_id: "properties/9".into() },
-            connected: true,
-            credentials: Some(SealedCredentials {
-                access_token: SealedToken::new("k1:access"),
-                refresh_token: Some(SealedToken::new("k1:refresh")),
-                expires_at: Some(at(30)),
-            }),
             last_sync: Some(at(20)),
-            status: ConnectionStatus::Active,
             data: Some(PlatformData::GoogleAnalytics(AnalyticsReport {
                 metrics: AnalyticsMetrics {
                     sessions: 10,
@@ -585,13 +464,24 @@ mod tests {
                 devices: vec![],
                 top_pages: vec![],
             })),
+            sync: SyncSchedule {
+                next_sync_at: Some(at(40)),
+                backfilled: true,
+                lease: Some(("replica-a".into(), at(25))),
+            },
+            ..PlatformConnection::new(
+                PlatformAccount::GoogleAnalytics { account_id: "123".into(), property_id: "properties/9".into() },
+                SealedCredentials {
+                    access_token: SealedToken::new("k1:access"),
+                    refresh_token: Some(SealedToken::new("k1:refresh")),
+                    expires_at: Some(at(30)),
+                    refresh_expires_at: None,
+                },
+            )
         };
         let meta = PlatformConnection {
-            account: PlatformAccount::MetaAds { ad_account_id: "act_1".into() },
-            connected: false,
-            credentials: None,
-            last_sync: None,
             status: ConnectionStatus::Expired,
+            status_reason: Some("Meta revoked the token (code 190); reconnect Meta Ads".into()),
             data: Some(PlatformData::MetaAds(vec![MetaAdsCampaign {
                 name: "Retargeting".into(),
                 spend: 1.5,
@@ -600,6 +490,16 @@ mod tests {
                 cpm: 15.0,
                 roas: Some(5.1),
             }])),
+            ..PlatformConnection::new(
+                PlatformAccount::MetaAds { ad_account_id: "act_1".into() },
+                SealedCredentials {
+                    access_token: SealedToken::new("k1:meta"),
+                    refresh_token: None,
+                    expires_at: None,
+                    refresh_expires_at: None,
+                },
+            )
+            .disconnected()
         };
         Client {
             id,
@@ -634,6 +534,9 @@ mod tests {
                     "expiresAt": bson_date(at(30)),
                     "lastSync": bson_date(at(20)),
                     "status": "active",
+                    "nextSyncAt": bson_date(at(40)),
+                    "backfilled": true,
+                    "syncLease": { "holder": "replica-a", "until": bson_date(at(25)) },
                     "metrics": {
                         "sessions": 10_i64,
                         "users": 8_i64,
@@ -647,6 +550,7 @@ mod tests {
                     "connected": false,
                     "adAccountId": "act_1",
                     "status": "expired",
+                    "statusReason": "Meta revoked the token (code 190); reconnect Meta Ads",
                     "campaigns": [{
                         "name": "Retargeting",
                         "spend": 1.5,
@@ -676,16 +580,17 @@ mod tests {
     #[test]
     fn ad_platform_connections_use_their_own_account_fields() {
         let google_ads = PlatformConnection {
-            account: PlatformAccount::GoogleAds { customer_id: "1234567890".into() },
-            connected: true,
-            credentials: Some(SealedCredentials {
-                access_token: SealedToken::new("k1:a"),
-                refresh_token: None,
-                expires_at: None,
-            }),
-            last_sync: None,
             status: ConnectionStatus::Error,
             data: Some(PlatformData::GoogleAds(vec![])),
+            ..PlatformConnection::new(
+                PlatformAccount::GoogleAds { customer_id: "1234567890".into() },
+                SealedCredentials {
+                    access_token: SealedToken::new("k1:a"),
+                    refresh_token: None,
+                    expires_at: None,
+                    refresh_expires_at: None,
+                },
+            )
         };
         assert_eq!(
             connection_document(&google_ads).unwrap(),
@@ -694,12 +599,16 @@ mod tests {
             })
         );
         let linkedin = PlatformConnection {
-            account: PlatformAccount::LinkedinAds { account_id: "508".into() },
-            connected: true,
             credentials: None,
-            last_sync: None,
-            status: ConnectionStatus::Active,
-            data: None,
+            ..PlatformConnection::new(
+                PlatformAccount::LinkedinAds { account_id: "508".into() },
+                SealedCredentials {
+                    access_token: SealedToken::new("k1:unused"),
+                    refresh_token: None,
+                    expires_at: None,
+                    refresh_expires_at: None,
+                },
+            )
         };
         assert_eq!(
             connection_document(&linkedin).unwrap(),

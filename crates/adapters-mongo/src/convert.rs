@@ -5,6 +5,7 @@ use std::fmt;
 use bson::oid::ObjectId;
 use bson::{Bson, Document};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use domain::cipher::SealedToken;
 use domain::dates::DateRange;
 use domain::ids::{ClientId, UserId};
 use domain::ports::StoreError;
@@ -131,6 +132,30 @@ impl<'de> Deserialize<'de> for Count {
     }
 }
 
+/// A sealed token as a document stores it: the cipher's text (decision 2), which `Debug` never
+/// prints, so that a document logged or shown in a failed assertion does not leak it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct Sealed(pub(crate) String);
+
+impl Sealed {
+    /// The sealed text of a domain token.
+    pub(crate) fn of(token: &SealedToken) -> Self {
+        Self(token.as_str().to_owned())
+    }
+
+    /// The domain token this holds.
+    pub(crate) fn into_token(self) -> SealedToken {
+        SealedToken::new(self.0)
+    }
+}
+
+impl fmt::Debug for Sealed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Sealed(..)")
+    }
+}
+
 /// Decodes a document into its struct; `what` names it in the error ("conversation 3f2b…").
 pub(crate) fn decode<T: DeserializeOwned>(
     document: Document,
@@ -191,6 +216,19 @@ mod tests {
         assert!(matches!(day_of(noon, "snapshot"), Err(StoreError::Unexpected(_))));
         let backwards = DateRangeDoc { start: bson_day(first.succ_opt().unwrap()), end: midnight };
         assert!(matches!(backwards.into_domain("snapshot"), Err(StoreError::Unexpected(_))));
+    }
+
+    #[test]
+    fn a_sealed_token_is_stored_as_its_text_and_never_debug_printed() {
+        #[derive(Debug, Serialize, Deserialize)]
+        struct WithToken {
+            token: Sealed,
+        }
+        let holder = WithToken { token: Sealed::of(&SealedToken::new("k1:c2VjcmV0")) };
+        assert_eq!(bson::to_document(&holder).unwrap(), doc! { "token": "k1:c2VjcmV0" });
+        assert_eq!(format!("{holder:?}"), "WithToken { token: Sealed(..) }");
+        let read: WithToken = bson::from_document(doc! { "token": "k1:c2VjcmV0" }).unwrap();
+        assert_eq!(read.token.into_token().as_str(), "k1:c2VjcmV0");
     }
 
     #[test]

@@ -5,13 +5,14 @@ use std::fmt;
 use std::time::Duration;
 
 use bson::{Bson, Document, doc};
+use domain::platform::Platform;
 use domain::ports::StoreError;
 use futures::TryStreamExt;
 use mongodb::options::IndexOptions;
 use mongodb::{Database, IndexModel};
 
 use crate::error::store_error;
-use crate::{clients, conversations, daily, demo, job_lock, rate_limits, snapshots};
+use crate::{authorizations, clients, connections, conversations, daily, demo, job_lock, rate_limits, snapshots};
 
 /// The server's code for "the collection does not exist" (it has no indexes yet).
 const NAMESPACE_NOT_FOUND: i32 = 26;
@@ -126,10 +127,20 @@ fn normalized_keys(keys: &Document) -> Vec<(String, String)> {
 }
 
 /// Every index of every collection: the schema's nine (with decision 3's TTL on `deletedAt` for
-/// deleted conversations instead of the schema's TTL on `createdAt`) and those of the collections
-/// added by decisions 4, 8 and 9. `deleted_retention` is how long a deleted conversation is kept.
+/// deleted conversations instead of the schema's TTL on `createdAt`), one per platform on the
+/// connections' `nextSyncAt` for the sync queue, and those of the collections added by decisions
+/// 2, 4, 8 and 9. `deleted_retention` is how long a deleted conversation is kept.
+///
+/// The sync queue's indexes are partial, on `connected: true`: they hold only the connections that
+/// can be due (a disconnected one has no schedule), and the queue's filter names that same
+/// condition, so a real MongoDB can answer it from the index (a sparse index would hold every
+/// scheduled connection, and the planner needs the filter to imply the partial one).
 pub fn index_specs(deleted_retention: Duration) -> Vec<IndexSpec> {
-    vec![
+    let sync_queue = Platform::ALL.into_iter().map(|platform| {
+        IndexSpec::new(clients::COLLECTION, doc! { connections::path(platform, "nextSyncAt"): 1 })
+            .partial(doc! { connections::path(platform, "connected"): true })
+    });
+    let mut specs = vec![
         IndexSpec::new(clients::COLLECTION, doc! { "userId": 1, "status": 1 }),
         IndexSpec::new(clients::COLLECTION, doc! { "userId": 1, "name": 1 }),
         IndexSpec::new(clients::COLLECTION, doc! { "_id": 1, "userId": 1 }),
@@ -151,7 +162,13 @@ pub fn index_specs(deleted_retention: Duration) -> Vec<IndexSpec> {
         IndexSpec::new(rate_limits::COLLECTION, doc! { "userId": 1, "kind": 1, "windowStart": 1 }).unique(),
         IndexSpec::new(rate_limits::COLLECTION, doc! { "expiresAt": 1 }).ttl(Duration::ZERO),
         IndexSpec::new(job_lock::COLLECTION, doc! { "name": 1 }).unique(),
-    ]
+        IndexSpec::new(authorizations::COLLECTION, doc! { "state": 1 }).unique(),
+        // A backstop only: `take` refuses an expired state itself (see `authorizations`).
+        IndexSpec::new(authorizations::COLLECTION, doc! { "expiresAt": 1 }).ttl(Duration::ZERO),
+    ];
+    // After the schema's three indexes of `clients`, so that its nine stay first and in its order.
+    specs.splice(3..3, sync_queue);
+    specs
 }
 
 /// Whether an existing index is one this service must remove: the schema's TTL on the
@@ -298,6 +315,7 @@ mod tests {
         let schema: Vec<String> = specs
             .iter()
             .filter(|s| s.collection == "clients" || s.collection == "conversations")
+            .filter(|s| !s.name().contains("nextSyncAt"))
             .map(ToString::to_string)
             .collect();
         assert_eq!(
@@ -313,6 +331,31 @@ mod tests {
                 "conversations.conversationId_1 { \"conversationId\": 1 } unique",
                 "conversations.deletedAt_1 { \"deletedAt\": 1 } expireAfterSeconds: 7776000 \
                  partialFilterExpression: { \"status\": \"deleted\" }",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_sync_queue_and_the_oauth_states_have_their_indexes() {
+        let specs = index_specs(NINETY_DAYS);
+        let added: Vec<String> = specs
+            .iter()
+            .filter(|s| s.name().contains("nextSyncAt") || s.collection == "oauth_states")
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            added,
+            [
+                "clients.platforms.googleAnalytics.nextSyncAt_1 { \"platforms.googleAnalytics.nextSyncAt\": 1 } \
+                 partialFilterExpression: { \"platforms.googleAnalytics.connected\": true }",
+                "clients.platforms.googleAds.nextSyncAt_1 { \"platforms.googleAds.nextSyncAt\": 1 } \
+                 partialFilterExpression: { \"platforms.googleAds.connected\": true }",
+                "clients.platforms.metaAds.nextSyncAt_1 { \"platforms.metaAds.nextSyncAt\": 1 } \
+                 partialFilterExpression: { \"platforms.metaAds.connected\": true }",
+                "clients.platforms.linkedinAds.nextSyncAt_1 { \"platforms.linkedinAds.nextSyncAt\": 1 } \
+                 partialFilterExpression: { \"platforms.linkedinAds.connected\": true }",
+                "oauth_states.state_1 { \"state\": 1 } unique",
+                "oauth_states.expiresAt_1 { \"expiresAt\": 1 } expireAfterSeconds: 0",
             ]
         );
     }

@@ -5,7 +5,7 @@
 //!
 //! | store | collection | port |
 //! | --- | --- | --- |
-//! | [`MongoClientStore`] | `clients` | `ClientStore` |
+//! | [`MongoClientStore`] | `clients` | `ClientStore`, `SyncQueue` |
 //! | [`MongoConversationStore`] | `conversations` | `ConversationStore`, `ConversationRetention` |
 //! | [`MongoUserChatbotStore`] | `users` (only `chatbot`) | `UserChatbotStore` |
 //! | [`MongoDemoDataStore`] | `demo_data` | `DemoDataStore` |
@@ -13,6 +13,7 @@
 //! | [`MongoDailyStore`] | `platform_daily` | `DailyStore` |
 //! | [`MongoRateLimitStore`] | `rate_limits` | `RateLimitStore` |
 //! | [`MongoJobLock`] | `job_locks` | `JobLock` |
+//! | [`MongoAuthorizationStore`] | `oauth_states` | `AuthorizationStore` |
 //!
 //! [`MongoStores::connect`] builds them all on one client; [`MongoStores::migrate`] creates the
 //! indexes; [`MongoStores::ping`] tells whether the server answers. Driver errors become
@@ -20,9 +21,11 @@
 //! `Unavailable` (the driver reconnects by itself once it is back), anything else `Unexpected`.
 //!
 //! Tokens arrive already sealed (`SealedToken`, decision 2) and are stored as that ciphertext, so
-//! this crate needs no cipher.
+//! this crate needs no cipher; no document type's `Debug` prints one.
 
+mod authorizations;
 mod clients;
+mod connections;
 mod conversations;
 mod convert;
 mod daily;
@@ -45,6 +48,7 @@ use mongodb::options::ClientOptions;
 use mongodb::{Client, Database};
 use secrecy::{ExposeSecret, SecretString};
 
+pub use crate::authorizations::MongoAuthorizationStore;
 pub use crate::clients::MongoClientStore;
 pub use crate::conversations::MongoConversationStore;
 pub use crate::daily::MongoDailyStore;
@@ -111,8 +115,10 @@ fn check_database_name(name: &str) -> Result<(), MongoError> {
 /// Every Mongo store, on one client (one connection pool) and one database.
 #[derive(Debug, Clone)]
 pub struct MongoStores {
-    /// `clients`.
+    /// `clients`; also the sync queue, over the connections embedded in them.
     pub clients: Arc<MongoClientStore>,
+    /// `oauth_states`.
+    pub authorizations: Arc<MongoAuthorizationStore>,
     /// `conversations`; also the retention job's port.
     pub conversations: Arc<MongoConversationStore>,
     /// The `chatbot` part of `users`.
@@ -154,6 +160,7 @@ impl MongoStores {
     pub fn on(database: Database, deleted_retention: Duration) -> Self {
         Self {
             clients: Arc::new(MongoClientStore::new(&database)),
+            authorizations: Arc::new(MongoAuthorizationStore::new(&database)),
             conversations: Arc::new(MongoConversationStore::new(&database)),
             users: Arc::new(MongoUserChatbotStore::new(&database)),
             demo: Arc::new(MongoDemoDataStore::new(&database)),
@@ -182,6 +189,8 @@ impl MongoStores {
     /// The stores as the domain's ports.
     pub fn ports(&self) -> Stores {
         Stores {
+            authorizations: self.authorizations.clone(),
+            sync_queue: self.clients.clone(),
             clients: self.clients.clone(),
             conversations: self.conversations.clone(),
             retention: self.conversations.clone(),

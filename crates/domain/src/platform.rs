@@ -141,6 +141,15 @@ impl PlatformAccount {
         }
     }
 
+    /// The id a user picks the account by: the GA4 property, the Google Ads customer, the Meta ad
+    /// account, the LinkedIn sponsored account.
+    pub fn choice_id(&self) -> &str {
+        match self {
+            Self::GoogleAnalytics { property_id, .. } => property_id,
+            other => other.account_id(),
+        }
+    }
+
     /// The id people recognise the account by (customer id, ad account id, ...).
     pub fn account_id(&self) -> &str {
         match self {
@@ -160,13 +169,42 @@ pub struct SealedCredentials {
     pub refresh_token: Option<SealedToken>,
     /// When the access token expires.
     pub expires_at: Option<DateTime<Utc>>,
+    /// When the refresh token itself expires, where the platform says (LinkedIn: a year, not reset
+    /// by refreshing).
+    pub refresh_expires_at: Option<DateTime<Utc>>,
+}
+
+impl SealedCredentials {
+    /// Whether the connection can renew its access by itself.
+    pub fn can_renew(&self, now: DateTime<Utc>) -> bool {
+        self.refresh_token.is_some() && self.refresh_expires_at.is_none_or(|at| at > now)
+    }
+
+    /// When access ends for good unless the user reconnects: the refresh token's expiry when it
+    /// can renew, the access token's otherwise; `None` when neither expires.
+    pub fn access_ends_at(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if self.can_renew(now) { self.refresh_expires_at } else { self.expires_at }
+    }
+}
+
+/// When a connection syncs next, and which replica is syncing it now.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SyncSchedule {
+    /// When it is due; `None` while no account is chosen.
+    pub next_sync_at: Option<DateTime<Utc>>,
+    /// Whether the first sync's back-fill of 13 months is done.
+    pub backfilled: bool,
+    /// The replica holding the connection's sync lease, and until when.
+    pub lease: Option<(String, DateTime<Utc>)>,
 }
 
 /// A client's connection to one platform, with the latest figures synced from it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlatformConnection {
-    /// The connected account.
-    pub account: PlatformAccount,
+    /// The platform.
+    pub platform: Platform,
+    /// The account the figures come from; `None` between authorizing and choosing an account.
+    pub account: Option<PlatformAccount>,
     /// Whether the connection is in use; a disconnected platform keeps its account id but no tokens.
     pub connected: bool,
     /// The sealed tokens; `None` once disconnected.
@@ -175,14 +213,42 @@ pub struct PlatformConnection {
     pub last_sync: Option<DateTime<Utc>>,
     /// Health of the connection.
     pub status: ConnectionStatus,
+    /// Why the status is `expired` or `error`, in words a person can act on.
+    pub status_reason: Option<String>,
     /// The latest synced figures, if any sync has succeeded.
     pub data: Option<PlatformData>,
+    /// When it syncs next.
+    pub sync: SyncSchedule,
 }
 
+/// How long before a connection's access ends, for good, a warning is shown.
+pub const EXPIRY_WARNING: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
 impl PlatformConnection {
+    /// A connection of `account`, active, with these credentials, not yet due to sync.
+    pub fn new(account: PlatformAccount, credentials: SealedCredentials) -> Self {
+        let platform = account.platform();
+        Self { account: Some(account), ..Self::authorized(platform, credentials) }
+    }
+
+    /// A connection just authorized, before an account is chosen: active, not yet due to sync.
+    pub fn authorized(platform: Platform, credentials: SealedCredentials) -> Self {
+        Self {
+            platform,
+            account: None,
+            connected: true,
+            credentials: Some(credentials),
+            last_sync: None,
+            status: ConnectionStatus::Active,
+            status_reason: None,
+            data: None,
+            sync: SyncSchedule::default(),
+        }
+    }
+
     /// The platform of this connection.
     pub const fn platform(&self) -> Platform {
-        self.account.platform()
+        self.platform
     }
 
     /// When the access token expires, if known.
@@ -195,11 +261,50 @@ impl PlatformConnection {
         self.connected && self.data.is_some()
     }
 
+    /// Why the user must reconnect before the connection syncs again, in words they can act on;
+    /// `None` when it works (or is not connected at all).
+    pub fn needs_reconnect(&self, now: DateTime<Utc>) -> Option<String> {
+        if !self.connected {
+            return None;
+        }
+        let name = self.platform.display_name();
+        if self.status == ConnectionStatus::Expired {
+            return Some(
+                self.status_reason
+                    .clone()
+                    .unwrap_or_else(|| format!("{name} no longer accepts this connection's access; reconnect {name}")),
+            );
+        }
+        let credentials = self.credentials.as_ref()?;
+        match credentials.access_ends_at(now) {
+            Some(end) if end <= now => {
+                Some(format!("{name}'s access expired on {}; reconnect {name}", end.date_naive()))
+            }
+            _ => None,
+        }
+    }
+
+    /// A warning when access ends for good within [`EXPIRY_WARNING`] and cannot renew itself.
+    pub fn expiry_warning(&self, now: DateTime<Utc>) -> Option<String> {
+        if !self.connected || self.needs_reconnect(now).is_some() {
+            return None;
+        }
+        let end = self.credentials.as_ref()?.access_ends_at(now)?;
+        let name = self.platform.display_name();
+        (end - now <= EXPIRY_WARNING).then(|| {
+            format!(
+                "{name}'s access ends on {} and cannot renew itself; reconnect {name} before then",
+                end.date_naive()
+            )
+        })
+    }
+
     /// Marks the connection disconnected and erases its tokens; the account id and figures stay.
     #[must_use]
     pub fn disconnected(mut self) -> Self {
         self.connected = false;
         self.credentials = None;
+        self.sync = SyncSchedule::default();
         self
     }
 }
@@ -434,23 +539,56 @@ mod tests {
         assert_eq!("tiktokAds".parse::<Platform>().unwrap_err().field(), "platform");
     }
 
+    fn credentials(
+        refresh: Option<&str>,
+        expires_at: Option<DateTime<Utc>>,
+        refresh_expires_at: Option<DateTime<Utc>>,
+    ) -> SealedCredentials {
+        SealedCredentials {
+            access_token: SealedToken::new("k1:abc"),
+            refresh_token: refresh.map(SealedToken::new),
+            expires_at,
+            refresh_expires_at,
+        }
+    }
+
+    #[test]
+    fn a_connection_that_renews_itself_needs_nothing_until_its_refresh_token_nears_its_end() {
+        let now = "2026-12-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let days = |n| now + chrono::TimeDelta::days(n);
+        let account = || PlatformAccount::LinkedinAds { account_id: "508765432".into() };
+        // Google: access for an hour, a refresh token that does not expire.
+        let google = PlatformConnection::new(
+            account(),
+            credentials(Some("k1:r"), Some(days(0) + chrono::TimeDelta::hours(1)), None),
+        );
+        assert_eq!((google.needs_reconnect(now), google.expiry_warning(now)), (None, None));
+        // LinkedIn: a refresh token that ends in five days warns, ended asks to reconnect.
+        let linkedin = PlatformConnection::new(account(), credentials(Some("k1:r"), Some(days(1)), Some(days(5))));
+        assert!(linkedin.expiry_warning(now).unwrap().contains("2026-12-06"));
+        assert!(linkedin.needs_reconnect(days(6)).unwrap().contains("reconnect LinkedIn Ads"));
+        // Meta: no refresh token, a long-lived token of 60 days.
+        let meta = PlatformConnection::new(account(), credentials(None, Some(days(60)), None));
+        assert_eq!(meta.expiry_warning(now), None);
+        assert!(meta.expiry_warning(days(55)).is_some());
+        let mut expired = meta.clone();
+        expired.status = ConnectionStatus::Expired;
+        expired.status_reason = Some("Meta revoked the token (code 190); reconnect Meta Ads".into());
+        assert_eq!(
+            expired.needs_reconnect(now).as_deref(),
+            Some("Meta revoked the token (code 190); reconnect Meta Ads")
+        );
+    }
+
     #[test]
     fn disconnecting_erases_tokens_but_keeps_the_account() {
-        let conn = PlatformConnection {
-            account: PlatformAccount::MetaAds { ad_account_id: "act_1".into() },
-            connected: true,
-            credentials: Some(SealedCredentials {
-                access_token: SealedToken::new("k1:abc"),
-                refresh_token: None,
-                expires_at: None,
-            }),
-            last_sync: None,
-            status: ConnectionStatus::Active,
-            data: None,
-        };
+        let conn = PlatformConnection::new(
+            PlatformAccount::MetaAds { ad_account_id: "act_1".into() },
+            credentials(None, None, None),
+        );
         let off = conn.disconnected();
         assert!(!off.connected);
         assert!(off.credentials.is_none());
-        assert_eq!(off.account.account_id(), "act_1");
+        assert_eq!(off.account.as_ref().map(PlatformAccount::account_id), Some("act_1"));
     }
 }

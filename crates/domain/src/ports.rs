@@ -2,7 +2,8 @@
 //!
 //! Every storage method that reads or writes a user's data takes the owning user's id, so that a
 //! query without the user cannot be written. The exceptions are system-wide by nature and live on
-//! their own traits: [`ConversationRetention`], [`DemoDataStore`] and [`JobLock`].
+//! their own traits: [`ConversationRetention`], [`DemoDataStore`], [`JobLock`],
+//! [`AuthorizationStore`] and [`SyncQueue`].
 
 // mockall names the fields of the mocks it generates after the methods they stand for.
 #![allow(clippy::struct_field_names)]
@@ -11,18 +12,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use secrecy::SecretString;
 
 use crate::analyst::{AnswerSink, ChatRequest, ModelTurn, TitleTurn};
 use crate::cipher::SealedToken;
 use crate::client::{Client, ClientChanges};
 use crate::conversation::{Conversation, ConversationChanges, ConversationLimits, Feedback, Message, MessagePage};
-use crate::daily::DailyRecord;
+use crate::daily::{Currency, DailyRecord, DayFigures};
 use crate::dates::DateRange;
 use crate::ids::{ClientId, ConversationId, MessageId, UserId};
 use crate::paging::{ClientCursor, ClientQuery, ConversationCursor, ConversationQuery, Page};
-use crate::platform::{Platform, PlatformAccount, PlatformConnection, PlatformData, PlatformSnapshot};
+use crate::platform::{
+    ConnectionStatus, Platform, PlatformAccount, PlatformConnection, PlatformData, PlatformSnapshot, SealedCredentials,
+};
 use crate::user::{ChatActivity, Preferences, UserChatbot};
 
 /// Why a store could not do what was asked.
@@ -65,11 +68,55 @@ pub trait ClientStore: Send + Sync {
         connection: &PlatformConnection,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// Leases the client's connection for a sync by `holder` until `until`, when it is connected
+    /// and not leased to another live holder at `now`; whether it was taken.
+    async fn lease_sync(
+        &self,
+        user: UserId,
+        id: ClientId,
+        platform: Platform,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Applies `update` to the connection, field by field, only while it is still connected with the
+    /// access token `expected` (so a sync that overlaps a disconnect or a reconnect writes nothing);
+    /// whether it applied.
+    async fn update_connection(
+        &self,
+        user: UserId,
+        id: ClientId,
+        platform: Platform,
+        expected: &SealedToken,
+        update: &ConnectionUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+}
+
+/// A guarded change to a connection: each field is written only when it is `Some`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConnectionUpdate {
+    /// New tokens (after a refresh).
+    pub credentials: Option<SealedCredentials>,
+    /// The account chosen.
+    pub account: Option<PlatformAccount>,
+    /// The new status and its reason.
+    pub status: Option<(ConnectionStatus, Option<String>)>,
+    /// The latest figures and when they were synced.
+    pub synced: Option<(PlatformData, DateTime<Utc>)>,
+    /// When the connection syncs next; the sync lease is released.
+    pub next_sync_at: Option<DateTime<Utc>>,
+    /// Whether the back-fill is done.
+    pub backfilled: Option<bool>,
 }
 
 /// One implementation of every storage port, as the use cases and the contract suite take them.
 #[derive(Clone)]
 pub struct Stores {
+    /// Authorizations in progress.
+    pub authorizations: Arc<dyn AuthorizationStore>,
+    /// The connections due for a sync.
+    pub sync_queue: Arc<dyn SyncQueue>,
     /// Clients and their platform connections.
     pub clients: Arc<dyn ClientStore>,
     /// Conversations and their messages.
@@ -354,18 +401,53 @@ pub enum CipherError {
     /// The sealed token names a key the cipher does not hold.
     #[error("the token was sealed with unknown key {0:?}")]
     UnknownKey(String),
-    /// The sealed token is damaged or was sealed with another key.
-    #[error("the sealed token is damaged or does not match its key")]
+    /// The sealed token is damaged, was sealed with another key, or belongs to another client,
+    /// platform or field.
+    #[error("the sealed token is damaged or does not belong here")]
     Corrupt,
+}
+
+/// Which token of which connection a sealed token is: bound into the seal, so that a sealed token
+/// copied into another client's document, platform or field does not open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenContext {
+    /// The client.
+    pub client: ClientId,
+    /// The platform.
+    pub platform: Platform,
+    /// Which token.
+    pub field: TokenField,
+}
+
+/// The kinds of token a connection keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenField {
+    /// The access token.
+    Access,
+    /// The refresh token.
+    Refresh,
+    /// A PKCE verifier kept while the user authorizes.
+    PkceVerifier,
+}
+
+impl TokenField {
+    /// The field's name, as bound into a seal.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::Access => "accessToken",
+            Self::Refresh => "refreshToken",
+            Self::PkceVerifier => "pkceVerifier",
+        }
+    }
 }
 
 /// Seals OAuth tokens before they are stored and opens them when a platform is called (decision 2).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait TokenCipher: Send + Sync {
-    /// Encrypts a token.
-    fn seal(&self, token: &SecretString) -> Result<SealedToken, CipherError>;
-    /// Decrypts a sealed token.
-    fn open(&self, sealed: &SealedToken) -> Result<SecretString, CipherError>;
+    /// Encrypts a token for one place: its client, platform and field.
+    fn seal(&self, token: &SecretString, context: TokenContext) -> Result<SealedToken, CipherError>;
+    /// Decrypts a sealed token, which must have been sealed for the same place.
+    fn open(&self, sealed: &SealedToken, context: TokenContext) -> Result<SecretString, CipherError>;
 }
 
 /// Tokens a platform granted.
@@ -373,18 +455,39 @@ pub trait TokenCipher: Send + Sync {
 pub struct TokenGrant {
     /// The access token.
     pub access_token: SecretString,
-    /// A new refresh token, when the platform rotates them.
+    /// A new refresh token, when the platform issues or rotates one.
     pub refresh_token: Option<SecretString>,
-    /// When the access token expires.
-    pub expires_at: Option<DateTime<Utc>>,
+    /// How long the access token lasts, when the platform says.
+    pub expires_in: Option<Duration>,
+    /// How long the refresh token lasts, when the platform says (LinkedIn).
+    pub refresh_expires_in: Option<Duration>,
 }
 
-/// Why a platform call failed.
+/// Why a platform call failed. Messages say what a person can do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectorError {
-    /// The platform rejected the token; the user must reconnect.
-    #[error("the platform rejected the access token")]
-    TokenExpired,
+    /// The platform's app is not configured on this server.
+    #[error("{}", not_configured(*platform, missing))]
+    NotConfigured {
+        /// The platform.
+        platform: Platform,
+        /// The variables to set.
+        missing: Vec<&'static str>,
+    },
+    /// The access token was refused; refreshing it may help.
+    #[error("the platform refused the access token")]
+    Unauthorized,
+    /// The grant is gone for good (revoked, expired refresh token, changed password): the user
+    /// must reconnect.
+    #[error("{0}")]
+    Revoked(String),
+    /// The API version this server calls is retired; the message names the variable to change.
+    #[error("{0}")]
+    VersionRetired(String),
+    /// The platform refused the call for another reason a person can act on (a permission, a
+    /// disabled API, an account the token cannot see).
+    #[error("{0}")]
+    Refused(String),
     /// The platform's quota is used up for now.
     #[error("the platform is rate limiting requests")]
     RateLimited {
@@ -399,21 +502,130 @@ pub enum ConnectorError {
     InvalidResponse(String),
 }
 
-/// Reads figures from one ad or analytics platform.
+fn not_configured(platform: Platform, missing: &[&'static str]) -> String {
+    let name = platform.display_name();
+    if missing.is_empty() {
+        format!("{name} is not configured on this server")
+    } else {
+        format!("{name} is not configured on this server; set {}", missing.join(", "))
+    }
+}
+
+/// Where to send the user to authorize, and what to keep until they come back.
+#[derive(Debug)]
+pub struct Authorization {
+    /// The platform's consent page, with the scopes, the state and the PKCE challenge.
+    pub url: String,
+    /// The random, single-use state the platform sends back with the code.
+    pub state: String,
+    /// The PKCE verifier, where the platform supports PKCE.
+    pub pkce_verifier: Option<SecretString>,
+}
+
+/// An account a token can see, for the user to choose from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountChoice {
+    /// The account.
+    pub account: PlatformAccount,
+    /// Its name on the platform (the GA4 property's, the ad account's).
+    pub name: String,
+    /// Its currency, where the platform says.
+    pub currency: Option<Currency>,
+}
+
+/// Figures a platform returned for a range.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FetchedFigures {
+    /// One entry per day that had figures.
+    pub days: Vec<(NaiveDate, DayFigures)>,
+    /// GA4's own user totals of the windows asked for.
+    pub window_users: Vec<(DateRange, u64)>,
+}
+
+/// One platform's OAuth app and reporting API.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait PlatformConnector: Send + Sync {
     /// The platform this connector talks to.
     fn platform(&self) -> Platform;
-    /// The account's figures for `range`.
+    /// Starts an authorization whose consent page sends the user back to `redirect_uri`.
+    fn authorize(&self, redirect_uri: &str) -> Result<Authorization, ConnectorError>;
+    /// Exchanges the code the user came back with (Meta: for a long-lived token at once).
+    async fn exchange(
+        &self,
+        code: &SecretString,
+        pkce_verifier: Option<SecretString>,
+        redirect_uri: &str,
+    ) -> Result<TokenGrant, ConnectorError>;
+    /// Exchanges a refresh token for a new access token.
+    async fn refresh(&self, refresh_token: &SecretString) -> Result<TokenGrant, ConnectorError>;
+    /// The accounts the token can see.
+    async fn accounts(&self, access_token: &SecretString) -> Result<Vec<AccountChoice>, ConnectorError>;
+    /// The account's daily figures over `range`, and GA4's user totals of `windows`.
     async fn fetch(
         &self,
         account: &PlatformAccount,
         access_token: &SecretString,
         range: DateRange,
-    ) -> Result<PlatformData, ConnectorError>;
-    /// Exchanges a refresh token for a new access token.
-    async fn refresh(&self, refresh_token: &SecretString) -> Result<TokenGrant, ConnectorError>;
+        windows: &[DateRange],
+    ) -> Result<FetchedFigures, ConnectorError>;
+}
+
+/// An authorization in progress: what a callback's `state` stands for (single use, expiring).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingAuthorization {
+    /// The random state.
+    pub state: String,
+    /// The user who started it.
+    pub user: UserId,
+    /// The client it connects.
+    pub client: ClientId,
+    /// The platform.
+    pub platform: Platform,
+    /// The sealed PKCE verifier, where the platform uses PKCE.
+    pub pkce_verifier: Option<SealedToken>,
+    /// When the state stops being accepted.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Authorizations in progress. System-wide by nature: the platform's callback carries no bearer
+/// token, only the state, which names the user.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait AuthorizationStore: Send + Sync {
+    /// Keeps a pending authorization until it is taken or expires.
+    async fn save(&self, pending: &PendingAuthorization) -> Result<(), StoreError>;
+    /// Takes the pending authorization of `state` away, atomically, so that it is used once; `None`
+    /// when there is none or it expired before `now`.
+    async fn take(&self, state: &str, now: DateTime<Utc>) -> Result<Option<PendingAuthorization>, StoreError>;
+}
+
+/// A connection whose sync a replica took on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueSync {
+    /// The owner.
+    pub user: UserId,
+    /// The client.
+    pub client: ClientId,
+    /// The platform.
+    pub platform: Platform,
+}
+
+/// The connections due for a sync, across every user: system-wide by nature, like retention.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait SyncQueue: Send + Sync {
+    /// Leases up to `limit` connections that are connected, have an account, are due at `now` (a
+    /// next sync time is set and not after `now`; a connection without one is not scheduled) and
+    /// are not leased to a live holder, to `holder` until `now + lease`, each with one atomic
+    /// write, so that two replicas never take the same connection.
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        holder: &str,
+        lease: Duration,
+        limit: usize,
+    ) -> Result<Vec<DueSync>, StoreError>;
 }
 
 /// The current time.

@@ -3,7 +3,7 @@
 use domain::client::{Client, ClientChanges, ClientName, ClientStatus, LogoUrl};
 use domain::dates::ClientTimeZone;
 use domain::paging::{ClientCursor, ClientQuery, PageLimit};
-use domain::platform::{ConnectionStatus, Platform, PlatformAccount, PlatformConnection};
+use domain::platform::{ConnectionStatus, Platform, PlatformAccount, PlatformConnection, SyncSchedule};
 use domain::ports::StoreError;
 
 use crate::Stores;
@@ -287,7 +287,8 @@ pub async fn disconnecting_keeps_the_account_and_figures_but_no_tokens(stores: S
     let meta = &read_back.platforms[&Platform::MetaAds];
     assert!(!meta.connected);
     assert_eq!(meta.credentials, None);
-    assert_eq!(meta.account, PlatformAccount::MetaAds { ad_account_id: "act_1029384756".into() });
+    assert_eq!(meta.account, Some(PlatformAccount::MetaAds { ad_account_id: "act_1029384756".into() }));
+    assert_eq!(meta.sync, SyncSchedule::default(), "a disconnected connection is not scheduled");
     assert_eq!(meta.data, connection(Platform::MetaAds).data);
     let mut expected = acme.clone();
     expected.platforms.insert(Platform::MetaAds, off);
@@ -295,12 +296,15 @@ pub async fn disconnecting_keeps_the_account_and_figures_but_no_tokens(stores: S
     assert_eq!(read_back, expected);
 
     let replacement = PlatformConnection {
-        account: PlatformAccount::GoogleAds { customer_id: "9876543210".into() },
+        platform: Platform::GoogleAds,
+        account: Some(PlatformAccount::GoogleAds { customer_id: "9876543210".into() }),
         connected: true,
         credentials: None,
         last_sync: None,
         status: ConnectionStatus::Expired,
+        status_reason: None,
         data: None,
+        sync: SyncSchedule::default(),
     };
     assert!(stores.clients.save_connection(owner, acme.id, &replacement, at(31)).await.unwrap());
     expected.platforms.insert(Platform::GoogleAds, replacement);

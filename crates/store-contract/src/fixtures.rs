@@ -21,9 +21,9 @@ use domain::metrics::Metric;
 use domain::platform::{
     AnalyticsMetrics, AnalyticsReport, ConnectionStatus, DateRange, DeviceShare, GoogleAdsCampaign,
     LinkedinAdsCampaign, MetaAdsCampaign, PageViews, Platform, PlatformAccount, PlatformConnection, PlatformData,
-    PlatformSnapshot, SealedCredentials, SourceSessions,
+    PlatformSnapshot, SealedCredentials, SourceSessions, SyncSchedule,
 };
-use domain::ports::{MessageSlot, NewMessage, RateWindow};
+use domain::ports::{MessageSlot, NewMessage, PendingAuthorization, RateWindow};
 use domain::tools::Granularity;
 use domain::value::Value;
 use uuid::Uuid;
@@ -103,58 +103,145 @@ pub fn time_zone(name: &str) -> ClientTimeZone {
     ClientTimeZone::parse(name).expect("fixture time zones are valid")
 }
 
+/// A sealed token as a cipher would write it, unique to `name`.
+pub fn sealed(name: &str) -> SealedToken {
+    SealedToken::new(format!("k2025:{name}:bm9uY2UxMjM0NTY3ODkwYWJjZGVm"))
+}
+
 /// A connection to `platform` with every field in use, each platform with a different mix of
-/// present and absent optional values.
+/// present and absent optional values: tokens with and without expiries, a refresh token's own
+/// expiry (LinkedIn), a status reason, a schedule with and without a sync lease.
 pub fn connection(platform: Platform) -> PlatformConnection {
-    let sealed = |s: &str| SealedToken::new(format!("k2025:{s}:bm9uY2UxMjM0NTY3ODkwYWJjZGVm"));
     match platform {
         Platform::GoogleAnalytics => PlatformConnection {
-            account: PlatformAccount::GoogleAnalytics {
-                account_id: "123456789".into(),
-                property_id: "properties/987654321".into(),
-            },
-            connected: true,
-            credentials: Some(SealedCredentials {
-                access_token: sealed("ga-access"),
-                refresh_token: Some(sealed("ga-refresh")),
-                expires_at: Some(at(60)),
-            }),
             last_sync: Some(at(-30)),
-            status: ConnectionStatus::Active,
             data: Some(data(Platform::GoogleAnalytics)),
+            sync: SyncSchedule { next_sync_at: Some(at(120)), backfilled: true, lease: None },
+            ..PlatformConnection::new(
+                PlatformAccount::GoogleAnalytics {
+                    account_id: "123456789".into(),
+                    property_id: "properties/987654321".into(),
+                },
+                SealedCredentials {
+                    access_token: sealed("ga-access"),
+                    refresh_token: Some(sealed("ga-refresh")),
+                    expires_at: Some(at(60)),
+                    refresh_expires_at: None,
+                },
+            )
         },
         Platform::GoogleAds => PlatformConnection {
-            account: PlatformAccount::GoogleAds { customer_id: "1234567890".into() },
-            connected: true,
-            credentials: Some(SealedCredentials {
-                access_token: sealed("gads-access"),
-                refresh_token: Some(sealed("gads-refresh")),
-                expires_at: None,
-            }),
-            last_sync: None,
             status: ConnectionStatus::Error,
+            status_reason: Some("the Google Ads API is not enabled for this project; enable it and sync again".into()),
             data: Some(data(Platform::GoogleAds)),
+            sync: SyncSchedule {
+                next_sync_at: Some(at(-1)),
+                backfilled: false,
+                lease: Some(("replica-7f3a".into(), at(14))),
+            },
+            ..PlatformConnection::new(
+                PlatformAccount::GoogleAds { customer_id: "1234567890".into() },
+                SealedCredentials {
+                    access_token: sealed("gads-access"),
+                    refresh_token: Some(sealed("gads-refresh")),
+                    expires_at: None,
+                    refresh_expires_at: None,
+                },
+            )
         },
         Platform::MetaAds => PlatformConnection {
-            account: PlatformAccount::MetaAds { ad_account_id: "act_1029384756".into() },
-            connected: true,
-            credentials: Some(SealedCredentials {
-                access_token: sealed("meta-access"),
-                refresh_token: None,
-                expires_at: Some(at(90 * 24 * 60)),
-            }),
             last_sync: Some(at(-5)),
-            status: ConnectionStatus::Active,
             data: Some(data(Platform::MetaAds)),
+            sync: SyncSchedule { next_sync_at: Some(at(355)), backfilled: true, lease: None },
+            ..PlatformConnection::new(
+                PlatformAccount::MetaAds { ad_account_id: "act_1029384756".into() },
+                SealedCredentials {
+                    access_token: sealed("meta-access"),
+                    refresh_token: None,
+                    expires_at: Some(at(60 * 24 * 60)),
+                    refresh_expires_at: None,
+                },
+            )
         },
         Platform::LinkedinAds => PlatformConnection {
-            account: PlatformAccount::LinkedinAds { account_id: "508123456".into() },
-            connected: false,
-            credentials: None,
             last_sync: Some(at(-600)),
             status: ConnectionStatus::Expired,
+            status_reason: Some("LinkedIn retired API version 202409; set LINKEDIN_VERSION to a current one".into()),
             data: Some(data(Platform::LinkedinAds)),
+            sync: SyncSchedule { next_sync_at: None, backfilled: true, lease: None },
+            ..PlatformConnection::new(
+                PlatformAccount::LinkedinAds { account_id: "508123456".into() },
+                SealedCredentials {
+                    access_token: sealed("li-access"),
+                    refresh_token: Some(sealed("li-refresh")),
+                    expires_at: Some(at(60 * 24 * 60)),
+                    refresh_expires_at: Some(at(365 * 24 * 60)),
+                },
+            )
         },
+    }
+}
+
+/// A connection to `platform` just authorized: tokens, but no account chosen yet, nothing synced,
+/// nothing scheduled.
+pub fn authorized(platform: Platform, access: &str) -> PlatformConnection {
+    PlatformConnection {
+        platform,
+        account: None,
+        connected: true,
+        credentials: Some(SealedCredentials {
+            access_token: sealed(access),
+            refresh_token: Some(sealed(&format!("{access}-refresh"))),
+            expires_at: Some(at(60)),
+            refresh_expires_at: None,
+        }),
+        last_sync: None,
+        status: ConnectionStatus::Active,
+        status_reason: None,
+        data: None,
+        sync: SyncSchedule::default(),
+    }
+}
+
+/// The account a client of `platform` chose, numbered `n`.
+pub fn account(platform: Platform, n: u8) -> PlatformAccount {
+    match platform {
+        Platform::GoogleAnalytics => PlatformAccount::GoogleAnalytics {
+            account_id: format!("12345{n}"),
+            property_id: format!("properties/98{n}"),
+        },
+        Platform::GoogleAds => PlatformAccount::GoogleAds { customer_id: format!("123456789{n}") },
+        Platform::MetaAds => PlatformAccount::MetaAds { ad_account_id: format!("act_10293{n}") },
+        Platform::LinkedinAds => PlatformAccount::LinkedinAds { account_id: format!("50812{n}") },
+    }
+}
+
+/// A connected connection to `platform` with an account, the access token `access`, no figures,
+/// due at `next_sync_at` and not leased.
+pub fn scheduled(platform: Platform, access: &str, next_sync_at: Option<DateTime<Utc>>) -> PlatformConnection {
+    PlatformConnection {
+        account: Some(account(platform, 1)),
+        sync: SyncSchedule { next_sync_at, backfilled: false, lease: None },
+        ..authorized(platform, access)
+    }
+}
+
+/// An authorization of `state` started by `owner` for `client` and `platform`, expiring at
+/// `at(expires_minute)`; with a sealed PKCE verifier except for Meta, which has no PKCE.
+pub fn pending(
+    state: &str,
+    owner: UserId,
+    client: ClientId,
+    platform: Platform,
+    expires_minute: i64,
+) -> PendingAuthorization {
+    PendingAuthorization {
+        state: state.to_owned(),
+        user: owner,
+        client,
+        platform,
+        pkce_verifier: (platform != Platform::MetaAds).then(|| sealed(&format!("{state}-verifier"))),
+        expires_at: at(expires_minute),
     }
 }
 

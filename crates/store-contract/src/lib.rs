@@ -26,7 +26,9 @@
 // Every contract is a list of assertions: panicking on a broken behaviour is its whole job.
 #![allow(clippy::missing_panics_doc)]
 
+pub mod authorizations;
 pub mod clients;
+pub mod connections;
 pub mod conversations;
 pub mod daily;
 pub mod demo;
@@ -34,6 +36,7 @@ pub mod fixtures;
 pub mod job_lock;
 pub mod rate_limits;
 pub mod snapshots;
+pub mod sync_queue;
 pub mod users;
 
 use std::future::Future;
@@ -85,6 +88,16 @@ macro_rules! contract_tests {
             clients::client_update_changes_only_what_it_names
             clients::connections_round_trip_with_every_field
             clients::disconnecting_keeps_the_account_and_figures_but_no_tokens
+            connections::update_connection_applies_only_while_connected_with_the_expected_token
+            connections::update_connection_writes_only_the_fields_it_names
+            connections::connection_writes_to_another_users_client_are_refused
+            connections::a_sync_lease_is_exclusive_until_it_expires
+            sync_queue::claim_due_takes_only_due_connected_connections_with_an_account
+            sync_queue::claim_due_respects_its_limit
+            sync_queue::concurrent_claims_never_take_the_same_connection
+            authorizations::an_authorization_is_taken_once
+            authorizations::an_expired_authorization_is_not_taken
+            authorizations::concurrent_takes_of_a_state_give_it_once
             conversations::conversation_round_trips_every_field
             conversations::inserting_a_conversation_id_twice_is_refused
             conversations::conversations_are_invisible_to_other_users
@@ -140,6 +153,9 @@ mod tests {
     fn contracts() -> Vec<String> {
         let modules = [
             ("clients", include_str!("clients.rs")),
+            ("connections", include_str!("connections.rs")),
+            ("sync_queue", include_str!("sync_queue.rs")),
+            ("authorizations", include_str!("authorizations.rs")),
             ("conversations", include_str!("conversations.rs")),
             ("users", include_str!("users.rs")),
             ("demo", include_str!("demo.rs")),

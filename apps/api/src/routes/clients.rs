@@ -41,7 +41,7 @@ pub async fn list_clients(
         limit: cursor::parse_limit(params.limit.as_deref(), 20)?,
     };
     let page = state.services.clients.list(user, &query).await?;
-    Ok(Json(ClientPage::from(&page)))
+    Ok(Json(ClientPage::of(&page, &state.services.platforms)))
 }
 
 /// Creates an active client with no platform connected.
@@ -64,7 +64,7 @@ pub async fn create_client(
 ) -> Result<impl IntoResponse, ApiError> {
     let client = state.services.clients.create(user, body.try_into()?).await?;
     let location = format!("/v1/clients/{}", client.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(ClientBody::from(&client))))
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(ClientBody::of(&client, &state.services.platforms))))
 }
 
 /// One of the caller's clients.
@@ -87,7 +87,7 @@ pub async fn get_client(
     Path(client_id): Path<String>,
 ) -> Result<Json<ClientBody>, ApiError> {
     let client = state.services.clients.get(user, parse_client_id(&client_id)?).await?;
-    Ok(Json(ClientBody::from(&client)))
+    Ok(Json(ClientBody::of(&client, &state.services.platforms)))
 }
 
 /// Changes some of a client's fields; `null` clears `email` or `logo`; `status: active` restores an
@@ -114,7 +114,7 @@ pub async fn update_client(
 ) -> Result<Json<ClientBody>, ApiError> {
     let id = parse_client_id(&client_id)?;
     let client = state.services.clients.update(user, id, body.try_into()?).await?;
-    Ok(Json(ClientBody::from(&client)))
+    Ok(Json(ClientBody::of(&client, &state.services.platforms)))
 }
 
 /// Archives a client (DELETE is a soft delete: nothing is erased).
@@ -142,7 +142,7 @@ pub async fn archive_client(
     Path(client_id): Path<String>,
 ) -> Result<Json<ClientBody>, ApiError> {
     let client = state.services.clients.archive(user, parse_client_id(&client_id)?).await?;
-    Ok(Json(ClientBody::from(&client)))
+    Ok(Json(ClientBody::of(&client, &state.services.platforms)))
 }
 
 /// The figures the analyst sees for a client: each connected platform's latest sync, or demo data

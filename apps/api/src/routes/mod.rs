@@ -37,6 +37,11 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(clients::client_data))
         .routes(routes!(platforms::list_platforms))
         .routes(routes!(platforms::disconnect_platform))
+        .routes(routes!(platforms::connect_platform))
+        .routes(routes!(platforms::oauth_callback))
+        .routes(routes!(platforms::list_accounts))
+        .routes(routes!(platforms::choose_account))
+        .routes(routes!(platforms::sync_platform))
         .routes(routes!(conversations::list_client_conversations, conversations::start_conversation))
         .routes(routes!(conversations::list_conversations))
         .routes(routes!(

@@ -5,6 +5,7 @@ use domain::client::{Client, ClientChanges, ClientEmail, ClientName, LogoUrl, Ne
 use domain::dates::ClientTimeZone;
 use domain::paging::{ClientCursor, Page};
 use domain::platform::{Platform, PlatformAccount};
+use domain::services::platforms::PlatformService;
 use domain::validation::ValidationError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -41,8 +42,9 @@ pub struct ClientBody {
     pub platforms: Vec<PlatformSummaryBody>,
 }
 
-impl From<&Client> for ClientBody {
-    fn from(c: &Client) -> Self {
+impl ClientBody {
+    /// The body of a client, its platforms' health as `platforms` sees it now.
+    pub fn of(c: &Client, platforms: &PlatformService) -> Self {
         Self {
             id: c.id.to_string(),
             name: c.name.as_str().to_owned(),
@@ -52,7 +54,7 @@ impl From<&Client> for ClientBody {
             status: c.status.into(),
             created_at: c.created_at,
             updated_at: c.updated_at,
-            platforms: platform_summaries(c),
+            platforms: platform_summaries(c, platforms),
         }
     }
 }
@@ -72,37 +74,61 @@ pub struct PlatformSummaryBody {
     pub property_id: Option<String>,
     /// Health of the connection; `null` when never connected.
     pub status: Option<ConnectionStatusWire>,
+    /// Why the status is `expired` or `error`, or why the user must reconnect, in words they can
+    /// act on.
+    pub reason: Option<String>,
     /// When data was last synced.
     pub last_sync: Option<DateTime<Utc>>,
-    /// When the access token expires.
+    /// When it syncs next; `null` while no account is chosen or when not connected.
+    pub next_sync_at: Option<DateTime<Utc>>,
+    /// When the access token expires (it renews itself while a refresh token works).
     pub expires_at: Option<DateTime<Utc>>,
+    /// When the refresh token itself expires, where the platform says (LinkedIn).
+    pub refresh_expires_at: Option<DateTime<Utc>>,
+    /// Whether the user must reconnect the platform before it syncs again (`reason` says why).
+    pub needs_reconnect: bool,
+    /// Set when access ends within 7 days and cannot renew itself: reconnect before then.
+    pub warning: Option<String>,
 }
 
-/// One summary per platform, in a stable order.
-pub fn platform_summaries(client: &Client) -> Vec<PlatformSummaryBody> {
+/// One summary per platform, in a stable order, with each connection's health as of now.
+pub fn platform_summaries(client: &Client, platforms: &PlatformService) -> Vec<PlatformSummaryBody> {
     Platform::ALL
         .into_iter()
         .map(|platform| match client.platforms.get(&platform) {
-            Some(c) => PlatformSummaryBody {
-                platform: platform.into(),
-                connected: c.connected,
-                account_id: Some(c.account.account_id().to_owned()),
-                property_id: match &c.account {
-                    PlatformAccount::GoogleAnalytics { property_id, .. } => Some(property_id.clone()),
-                    _ => None,
-                },
-                status: Some(c.status.into()),
-                last_sync: c.last_sync,
-                expires_at: c.expires_at(),
-            },
+            Some(c) => {
+                let health = platforms.health(c);
+                PlatformSummaryBody {
+                    platform: platform.into(),
+                    connected: c.connected,
+                    account_id: c.account.as_ref().map(|a| a.account_id().to_owned()),
+                    property_id: match &c.account {
+                        Some(PlatformAccount::GoogleAnalytics { property_id, .. }) => Some(property_id.clone()),
+                        _ => None,
+                    },
+                    status: Some(c.status.into()),
+                    reason: health.needs_reconnect.clone().or_else(|| c.status_reason.clone()),
+                    last_sync: c.last_sync,
+                    next_sync_at: c.sync.next_sync_at.filter(|_| c.connected),
+                    expires_at: c.expires_at(),
+                    refresh_expires_at: c.credentials.as_ref().and_then(|k| k.refresh_expires_at),
+                    needs_reconnect: health.needs_reconnect.is_some(),
+                    warning: health.warning,
+                }
+            }
             None => PlatformSummaryBody {
                 platform: platform.into(),
                 connected: false,
                 account_id: None,
                 property_id: None,
                 status: None,
+                reason: None,
                 last_sync: None,
+                next_sync_at: None,
                 expires_at: None,
+                refresh_expires_at: None,
+                needs_reconnect: false,
+                warning: None,
             },
         })
         .collect()
@@ -118,9 +144,10 @@ pub struct PlatformsBody {
     pub platforms: Vec<PlatformSummaryBody>,
 }
 
-impl From<&Client> for PlatformsBody {
-    fn from(c: &Client) -> Self {
-        Self { client_id: c.id.to_string(), platforms: platform_summaries(c) }
+impl PlatformsBody {
+    /// A client's platforms, their health as `platforms` sees it now.
+    pub fn of(c: &Client, platforms: &PlatformService) -> Self {
+        Self { client_id: c.id.to_string(), platforms: platform_summaries(c, platforms) }
     }
 }
 
@@ -134,10 +161,11 @@ pub struct ClientPage {
     pub next_cursor: Option<String>,
 }
 
-impl From<&Page<Client, ClientCursor>> for ClientPage {
-    fn from(page: &Page<Client, ClientCursor>) -> Self {
+impl ClientPage {
+    /// A page of clients, their platforms' health as `platforms` sees it now.
+    pub fn of(page: &Page<Client, ClientCursor>, platforms: &PlatformService) -> Self {
         Self {
-            items: page.items.iter().map(ClientBody::from).collect(),
+            items: page.items.iter().map(|c| ClientBody::of(c, platforms)).collect(),
             next_cursor: page.next.as_ref().map(cursor::encode_client),
         }
     }

@@ -8,6 +8,7 @@ pub mod data;
 pub mod enums;
 pub mod ids;
 pub mod me;
+pub mod platforms;
 pub mod working;
 
 /// Deserializes a field that may be absent (`None`), `null` (`Some(None)`) or a value

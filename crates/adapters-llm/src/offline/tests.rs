@@ -16,7 +16,7 @@ use domain::ids::{ClientId, UserId};
 use domain::metrics::{AdTotals, Metric, SiteTotals, UsersBasis};
 use domain::platform::{
     AnalyticsMetrics, AnalyticsReport, ConnectionStatus, Platform, PlatformAccount, PlatformConnection, PlatformData,
-    PlatformSnapshot,
+    PlatformSnapshot, SyncSchedule,
 };
 use domain::ports::{ChatModel, DailyStore, DemoDataStore, SnapshotStore};
 use domain::tools::{
@@ -143,12 +143,15 @@ fn client(id: u8, name: &str, platforms: &[(Platform, &str)]) -> Client {
         .iter()
         .map(|&(p, sync)| {
             let connection = PlatformConnection {
-                account: account(p),
+                platform: p,
+                account: Some(account(p)),
                 connected: true,
                 credentials: None,
                 last_sync: Some(at(sync)),
                 status: ConnectionStatus::Active,
+                status_reason: None,
                 data: None,
+                sync: SyncSchedule::default(),
             };
             (p, connection)
         })

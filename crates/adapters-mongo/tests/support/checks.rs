@@ -11,14 +11,17 @@ use bson::oid::ObjectId;
 use bson::{Bson, Document, doc};
 use domain::conversation::Role;
 use domain::platform::Platform;
-use domain::ports::{ClientStore, ConversationStore, DailyStore, JobLock, NewMessage, StoreError, UserChatbotStore};
+use domain::ports::{
+    AuthorizationStore, ClientStore, ConversationStore, DailyStore, JobLock, NewMessage, StoreError, UserChatbotStore,
+};
 use domain::user::ChatActivity;
 use futures::TryStreamExt;
 use mongodb::IndexModel;
 use mongodb::options::IndexOptions;
 use secrecy::SecretString;
 use store_contract::fixtures::{
-    append_of, at, client, client_id, conversation, conversation_id, daily, day, full_client, message, range, user,
+    append_of, at, client, client_id, conversation, conversation_id, daily, day, full_client, message, pending, range,
+    user,
 };
 use store_contract::in_parallel;
 
@@ -37,6 +40,38 @@ fn expected() -> Vec<Expected> {
         ("clients", "userId_1_status_1", doc! { "userId": 1, "status": 1 }, false, None, None),
         ("clients", "userId_1_name_1", doc! { "userId": 1, "name": 1 }, false, None, None),
         ("clients", "_id_1_userId_1", doc! { "_id": 1, "userId": 1 }, false, None, None),
+        (
+            "clients",
+            "platforms.googleAnalytics.nextSyncAt_1",
+            doc! { "platforms.googleAnalytics.nextSyncAt": 1 },
+            false,
+            None,
+            Some(doc! { "platforms.googleAnalytics.connected": true }),
+        ),
+        (
+            "clients",
+            "platforms.googleAds.nextSyncAt_1",
+            doc! { "platforms.googleAds.nextSyncAt": 1 },
+            false,
+            None,
+            Some(doc! { "platforms.googleAds.connected": true }),
+        ),
+        (
+            "clients",
+            "platforms.metaAds.nextSyncAt_1",
+            doc! { "platforms.metaAds.nextSyncAt": 1 },
+            false,
+            None,
+            Some(doc! { "platforms.metaAds.connected": true }),
+        ),
+        (
+            "clients",
+            "platforms.linkedinAds.nextSyncAt_1",
+            doc! { "platforms.linkedinAds.nextSyncAt": 1 },
+            false,
+            None,
+            Some(doc! { "platforms.linkedinAds.connected": true }),
+        ),
         (
             "conversations",
             "userId_1_clientId_1_status_1",
@@ -91,6 +126,8 @@ fn expected() -> Vec<Expected> {
         ),
         ("rate_limits", "expiresAt_1", doc! { "expiresAt": 1 }, false, Some(0), None),
         ("job_locks", "name_1", doc! { "name": 1 }, true, None, None),
+        ("oauth_states", "state_1", doc! { "state": 1 }, true, None, None),
+        ("oauth_states", "expiresAt_1", doc! { "expiresAt": 1 }, false, Some(0), None),
     ]
 }
 
@@ -228,6 +265,33 @@ pub async fn documents_on_the_server_have_the_schemas_field_types(stores: &Mongo
     assert!(analytics.get_document("metrics").unwrap().contains_key("bounceRate"));
     assert!(analytics.get_str("accessToken").unwrap().starts_with("k2025:"), "only the sealed token is stored");
     assert_eq!(client.get_str("timeZone").unwrap(), "Europe/Berlin");
+    assert!(matches!(analytics.get("nextSyncAt"), Some(Bson::DateTime(_))), "{analytics}");
+    assert_eq!(analytics.get_bool("backfilled"), Ok(true), "{analytics}");
+    let google_ads = client.get_document("platforms").unwrap().get_document("googleAds").unwrap();
+    assert_eq!(google_ads.get_str("customerId").unwrap(), "1234567890");
+    assert!(google_ads.get_str("statusReason").unwrap().contains("not enabled"), "{google_ads}");
+    let lease = google_ads.get_document("syncLease").unwrap();
+    assert_eq!(lease.get_str("holder").unwrap(), "replica-7f3a");
+    assert!(matches!(lease.get("until"), Some(Bson::DateTime(_))), "{lease}");
+    let linkedin = client.get_document("platforms").unwrap().get_document("linkedinAds").unwrap();
+    assert_eq!(linkedin.get_str("accountId").unwrap(), "508123456");
+    assert!(linkedin.get_str("refreshToken").unwrap().starts_with("k2025:"), "only the sealed token is stored");
+    assert!(matches!(linkedin.get("refreshExpiresAt"), Some(Bson::DateTime(_))), "{linkedin}");
+    assert!(!linkedin.contains_key("nextSyncAt"), "an unscheduled connection has no nextSyncAt: {linkedin}");
+    let meta = client.get_document("platforms").unwrap().get_document("metaAds").unwrap();
+    assert_eq!(meta.get_str("adAccountId").unwrap(), "act_1029384756");
+    assert!(matches!(meta.get("expiresAt"), Some(Bson::DateTime(_))), "{meta}");
+    assert_eq!(analytics.get_str("propertyId").unwrap(), "properties/987654321");
+
+    let state = pending("state-1", owner, client_id(1), Platform::GoogleAds, 10);
+    stores.authorizations.save(&state).await.unwrap();
+    let stored_state = database.collection::<Document>("oauth_states").find_one(doc! {}).await.unwrap().unwrap();
+    assert_eq!(stored_state.get_str("state").unwrap(), "state-1");
+    assert!(matches!(stored_state.get("userId"), Some(Bson::ObjectId(_))));
+    assert!(matches!(stored_state.get("clientId"), Some(Bson::ObjectId(_))));
+    assert_eq!(stored_state.get_str("platform").unwrap(), "googleAds");
+    assert!(stored_state.get_str("pkceVerifier").unwrap().starts_with("k2025:"), "only the sealed verifier");
+    assert!(matches!(stored_state.get("expiresAt"), Some(Bson::DateTime(_))));
 
     let chat = database.collection::<Document>("conversations").find_one(doc! {}).await.unwrap().unwrap();
     assert!(matches!(chat.get("_id"), Some(Bson::ObjectId(_))));
@@ -343,11 +407,14 @@ pub async fn migrate_replaces_indexes_whose_options_differ_and_drops_the_created
         .changes
         .iter()
         .filter_map(|c| match c {
-            IndexChange::Replaced { index, .. } if index != "conversations.deletedAt_1" => {
+            IndexChange::Replaced { index, .. }
+                if index != "conversations.deletedAt_1" && !index.contains("nextSyncAt") =>
+            {
                 Some(format!("replaced {index}"))
             }
             IndexChange::Dropped { index, .. } => Some(format!("dropped {index}")),
-            // CongoDB forgets partialFilterExpression, so the TTL on deletedAt always looks changed.
+            // CongoDB forgets partialFilterExpression, so the TTL on deletedAt and the sync queue's
+            // partial indexes always look changed.
             IndexChange::Replaced { .. } => None,
             IndexChange::Created { index } => Some(format!("created {index}")),
         })

@@ -17,9 +17,6 @@ pub enum ClientError {
     /// The user has no such client.
     #[error("client not found")]
     NotFound,
-    /// The user's client has never had a connection to the platform.
-    #[error("the client has no {0} connection")]
-    PlatformNotConnected(crate::platform::Platform),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -10,7 +10,7 @@ use crate::daily::{DailyRecord, snapshot_of};
 use crate::dates::{DateRange, Preset};
 use crate::ids::{ClientId, UserId};
 use crate::platform::{ConnectionStatus, Platform, PlatformSnapshot};
-use crate::ports::{ClientStore, DailyStore, SnapshotStore, StoreError};
+use crate::ports::{ClientStore, ConnectionUpdate, DailyStore, SnapshotStore, StoreError};
 use crate::validation::ValidationError;
 
 /// Why figures could not be recorded.
@@ -69,10 +69,11 @@ impl FiguresService {
     pub async fn record(&self, user: UserId, id: ClientId, figures: SyncedFigures) -> Result<Client, FiguresError> {
         let platform = figures.platform;
         let client = self.clients.get(user, id).await?.ok_or(FiguresError::NotFound)?;
-        let mut connection = match client.platforms.get(&platform) {
-            Some(c) if c.connected => c.clone(),
-            _ => return Err(FiguresError::NotConnected(platform)),
-        };
+        let expected = match client.platforms.get(&platform) {
+            Some(c) if c.connected => c.credentials.as_ref().map(|creds| creds.access_token.clone()),
+            _ => None,
+        }
+        .ok_or(FiguresError::NotConnected(platform))?;
         if let Some(stray) = figures.days.iter().find(|r| r.client_id != id || r.platform != platform) {
             return Err(ValidationError::new(
                 "days",
@@ -99,11 +100,15 @@ impl FiguresService {
             let snapshot = PlatformSnapshot { client_id: id, range, data, fetched_at: figures.synced_at };
             self.snapshots.save(user, &snapshot).await?;
         }
-        connection.data = latest;
-        connection.last_sync = Some(figures.synced_at);
-        connection.status = ConnectionStatus::Active;
-        if !self.clients.save_connection(user, id, &connection, figures.synced_at).await? {
-            return Err(FiguresError::NotFound);
+        // A guarded write of the figures alone: a connection disconnected (or connected anew) while
+        // the days were being stored keeps its own state.
+        let update = ConnectionUpdate {
+            synced: latest.map(|data| (data, figures.synced_at)),
+            status: Some((ConnectionStatus::Active, None)),
+            ..ConnectionUpdate::default()
+        };
+        if !self.clients.update_connection(user, id, platform, &expected, &update, figures.synced_at).await? {
+            return Err(FiguresError::NotConnected(platform));
         }
         self.clients.get(user, id).await?.ok_or(FiguresError::NotFound)
     }
@@ -129,21 +134,17 @@ mod tests {
 
     fn client_with_ga4(connected: bool) -> Client {
         let mut client = test_support::client(client_id(1), user_id(1), ClientStatus::Active);
-        client.platforms.insert(
-            Platform::GoogleAnalytics,
-            PlatformConnection {
-                account: PlatformAccount::GoogleAnalytics { account_id: "1".into(), property_id: "2".into() },
-                connected,
-                credentials: Some(SealedCredentials {
-                    access_token: SealedToken::new("k1:x"),
-                    refresh_token: None,
-                    expires_at: None,
-                }),
-                last_sync: None,
-                status: ConnectionStatus::Active,
-                data: None,
+        let mut connection = PlatformConnection::new(
+            PlatformAccount::GoogleAnalytics { account_id: "1".into(), property_id: "2".into() },
+            SealedCredentials {
+                access_token: SealedToken::new("k1:x"),
+                refresh_token: None,
+                expires_at: None,
+                refresh_expires_at: None,
             },
         );
+        connection.connected = connected;
+        client.platforms.insert(Platform::GoogleAnalytics, connection);
         client
     }
 
@@ -167,8 +168,9 @@ mod tests {
         clients.expect_get().returning(|_, _| Ok(Some(client_with_ga4(true))));
         let latest = Arc::new(Mutex::new(None));
         let seen = latest.clone();
-        clients.expect_save_connection().times(1).returning(move |_, _, c, _| {
-            *seen.lock().unwrap() = Some(c.clone());
+        clients.expect_update_connection().times(1).returning(move |_, _, platform, expected, update, _| {
+            assert_eq!((platform, expected.as_str()), (Platform::GoogleAnalytics, "k1:x"), "guarded by the token");
+            *seen.lock().unwrap() = Some(update.clone());
             Ok(true)
         });
         let mut daily = MockDailyStore::new();
@@ -207,10 +209,11 @@ mod tests {
         assert_eq!(users(last_30), Some((300, 222)), "the window's own user total");
         let last_7 = Preset::Last7Days.range(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(), false);
         assert_eq!(users(last_7), Some((70, 63)), "no total given: the sum of daily users");
-        let connection = latest.lock().unwrap().clone().unwrap();
-        assert_eq!(connection.last_sync, Some(synced_at()));
-        let Some(PlatformData::GoogleAnalytics(report)) = connection.data else { panic!("the latest figures") };
+        let update = latest.lock().unwrap().clone().unwrap();
+        let Some((PlatformData::GoogleAnalytics(report), at)) = update.synced else { panic!("the latest figures") };
+        assert_eq!(at, synced_at());
         assert_eq!((report.metrics.sessions, report.metrics.users), (300, 222));
+        assert_eq!(update.credentials, None, "the tokens are left alone");
     }
 
     #[tokio::test]

@@ -8,6 +8,7 @@ pub mod figures;
 pub mod platforms;
 pub mod rate_limit;
 pub mod retention;
+pub mod sync;
 pub mod users;
 
 #[cfg(test)]

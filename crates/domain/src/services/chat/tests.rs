@@ -10,7 +10,7 @@ use crate::cipher::SealedToken;
 use crate::conversation::{ConversationTitle, MessagePage};
 use crate::daily::{AdDay, CampaignDay, CampaignStatus, Currency, DailyRecord, DayFigures};
 use crate::dates::{Preset, RangeSpec};
-use crate::platform::{ConnectionStatus, PlatformAccount, PlatformConnection, SealedCredentials};
+use crate::platform::{PlatformAccount, PlatformConnection, SealedCredentials};
 use crate::ports::{
     MessageSlot, MockChatModel, MockClientStore, MockConversationStore, MockDailyStore, MockDemoDataStore,
     MockIdGenerator, MockRateLimitStore, MockSnapshotStore, MockUserChatbotStore,
@@ -32,18 +32,16 @@ struct Mocks {
 
 /// A Google Ads connection synced at the fixed clock's time.
 fn google_ads() -> PlatformConnection {
-    PlatformConnection {
-        account: PlatformAccount::GoogleAds { customer_id: "1234567890".into() },
-        connected: true,
-        credentials: Some(SealedCredentials {
-            access_token: SealedToken::new("k1:sealed"),
-            refresh_token: None,
-            expires_at: None,
-        }),
-        last_sync: Some(FixedClock::default().0),
-        status: ConnectionStatus::Active,
-        data: None,
-    }
+    let credentials = SealedCredentials {
+        access_token: SealedToken::new("k1:sealed"),
+        refresh_token: None,
+        expires_at: None,
+        refresh_expires_at: None,
+    };
+    let mut connection =
+        PlatformConnection::new(PlatformAccount::GoogleAds { customer_id: "1234567890".into() }, credentials);
+    connection.last_sync = Some(FixedClock::default().0);
+    connection
 }
 
 /// One Google Ads campaign-day.

@@ -11,8 +11,7 @@ use crate::client::{ClientName, ClientStatus};
 use crate::daily::{AdDay, CampaignDay, CampaignStatus, SiteDay};
 use crate::dates::{ClientTimeZone, Preset, PreviousSpec, RangeSpec};
 use crate::platform::{
-    AnalyticsMetrics, AnalyticsReport, ConnectionStatus, PlatformAccount, PlatformConnection, PlatformSnapshot,
-    SealedCredentials,
+    AnalyticsMetrics, AnalyticsReport, PlatformAccount, PlatformConnection, PlatformSnapshot, SealedCredentials,
 };
 use crate::ports::{MockDailyStore, MockDemoDataStore, MockSnapshotStore};
 
@@ -33,18 +32,15 @@ fn synced() -> DateTime<Utc> {
 }
 
 fn connection(account: PlatformAccount) -> PlatformConnection {
-    PlatformConnection {
-        account,
-        connected: true,
-        credentials: Some(SealedCredentials {
-            access_token: SealedToken::new("k1:x"),
-            refresh_token: None,
-            expires_at: None,
-        }),
-        last_sync: Some(synced()),
-        status: ConnectionStatus::Active,
-        data: None,
-    }
+    let credentials = SealedCredentials {
+        access_token: SealedToken::new("k1:x"),
+        refresh_token: None,
+        expires_at: None,
+        refresh_expires_at: None,
+    };
+    let mut connection = PlatformConnection::new(account, credentials);
+    connection.last_sync = Some(synced());
+    connection
 }
 
 /// A client with Google Ads, Meta Ads and GA4 connected.
