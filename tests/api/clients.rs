@@ -101,3 +101,29 @@ async fn client_ids_are_unique_across_creations() {
     }
     assert_eq!(ids.len(), 10);
 }
+
+#[tokio::test]
+async fn a_search_is_a_literal_prefix_ignoring_unicode_case_and_bounded_in_length() {
+    let app = spawn_app().await;
+    for name in ["Éclair Bakery", "école", "Acme (EU)", "Acme [US]"] {
+        app.create_client(name).await;
+    }
+    let names = |page: Value| -> Vec<String> {
+        page["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect()
+    };
+
+    let nul = app.get_json("/v1/clients?search=%00").await;
+    assert_eq!(nul["items"], json!([]), "{nul}");
+    assert_eq!(nul["nextCursor"], Value::Null, "{nul}");
+    assert!(names(app.get_json("/v1/clients?search=.%2A").await).is_empty(), ".* is no pattern");
+    assert_eq!(names(app.get_json("/v1/clients?search=acme%20(").await), ["Acme (EU)"]);
+    assert_eq!(names(app.get_json("/v1/clients?search=acme%20%5B").await), ["Acme [US]"]);
+    assert_eq!(names(app.get_json("/v1/clients?search=%C3%89").await), ["Éclair Bakery", "école"], "É finds é");
+    assert!(names(app.get_json("/v1/clients?search=zzz").await).is_empty());
+
+    let longest = "a".repeat(200);
+    assert!(names(app.get_json(&format!("/v1/clients?search={longest}")).await).is_empty());
+    let too_long = problem(app.get(&format!("/v1/clients?search={longest}a")).await, StatusCode::BAD_REQUEST).await;
+    assert!(too_long["detail"].as_str().unwrap().contains("search"), "{too_long}");
+    assert_eq!(too_long["field"], "search", "{too_long}");
+}

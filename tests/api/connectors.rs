@@ -672,3 +672,79 @@ async fn two_replicas_sync_each_due_connection_once() {
     let (a, b) = tokio::join!(first.services.sync.run_due(), second.services.sync.run_due());
     assert_eq!((a.unwrap(), b.unwrap()), (0, 0), "nothing is due right after");
 }
+
+#[tokio::test]
+async fn a_refused_access_token_is_refreshed_once_and_the_call_tried_again() {
+    let server = MockServer::start().await;
+    google_token(&server, "ya29.refused", 3599).await;
+    google_ads_accounts(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/google/token"))
+        .and(body_string_contains("grant_type=refresh_token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "ya29.renewed", "expires_in": 3599, "token_type": "Bearer"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/ads/v26/customers/1234567890/googleAds:searchStream"))
+        .and(body_string_contains("FROM campaign"))
+        .and(header("authorization", "Bearer ya29.refused"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!([{ "error": {
+            "code": 401, "status": "UNAUTHENTICATED",
+            "message": "Request is missing required authentication credential. Expected OAuth 2 access token."
+        } }])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/ads/v26/customers/1234567890/googleAds:searchStream"))
+        .and(body_string_contains("FROM campaign"))
+        .and(header("authorization", "Bearer ya29.renewed"))
+        .respond_with(google_ads_campaigns)
+        .mount(&server)
+        .await;
+    let app = start(&server).await;
+    let client = app.create_client("Acme Corp").await["id"].as_str().unwrap().to_owned();
+
+    connect(&app, &client, "googleAds", json!({ "customerId": "1234567890" })).await;
+    let summary = first_sync(&app, &client, "googleAds").await;
+    assert_eq!(summary["status"], "active", "{summary}");
+    let report = sync(&app, &client, "googleAds").await;
+    assert_eq!(report["status"], "active", "the renewed token is the one stored: {report}");
+}
+
+#[tokio::test]
+async fn a_platform_that_stays_down_is_an_error_that_keeps_the_previous_figures() {
+    let server = MockServer::start().await;
+    google_token(&server, "ya29.first", 3599).await;
+    google_ads_accounts(&server).await;
+    let down = Arc::new(AtomicUsize::new(0));
+    let is_down = down.clone();
+    Mock::given(method("POST"))
+        .and(path("/ads/v26/customers/1234567890/googleAds:searchStream"))
+        .and(body_string_contains("FROM campaign"))
+        .respond_with(move |request: &Request| {
+            if is_down.load(Ordering::SeqCst) == 0 {
+                google_ads_campaigns(request)
+            } else {
+                ResponseTemplate::new(503).set_body_string("upstream connect error")
+            }
+        })
+        .mount(&server)
+        .await;
+    let app = start(&server).await;
+    let client = app.create_client("Acme Corp").await["id"].as_str().unwrap().to_owned();
+    connect(&app, &client, "googleAds", json!({ "customerId": "1234567890" })).await;
+    assert_eq!(first_sync(&app, &client, "googleAds").await["status"], "active");
+    let before = app.get_json(&format!("/v1/clients/{client}/data")).await;
+
+    down.store(1, Ordering::SeqCst);
+    let report = sync(&app, &client, "googleAds").await;
+    assert_eq!(report["status"], "error", "{report}");
+    assert!(report["reason"].as_str().unwrap().contains("retries by itself"), "{report}");
+    let after = app.get_json(&format!("/v1/clients/{client}/data")).await;
+    assert_eq!(after["sources"], before["sources"], "the previous figures are kept");
+    let platforms = app.get_json(&format!("/v1/clients/{client}/platforms")).await;
+    assert_eq!(platforms["platforms"][1]["needsReconnect"], false, "a platform outage is no reason to reconnect");
+}

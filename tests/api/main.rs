@@ -7,6 +7,7 @@ mod auth;
 mod clients;
 mod connectors;
 mod conversations;
+mod hardening;
 mod health;
 mod isolation;
 mod journey;

@@ -1,11 +1,15 @@
 //! Chatting: streaming, the rate limit, the message cap, model failures and feedback.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use api::Ports;
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use domain::analyst::{AnswerSink, ChatRequest, ModelTurn, TitleTurn};
 use domain::ids::ConversationId;
-use domain::ports::{ChatModelError, Stores};
+use domain::ports::{ChatModel, ChatModelError, Clock, Stores};
 use futures::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -65,15 +69,30 @@ async fn refusals_come_before_the_stream_as_problems() {
     assert_eq!(streamed.events[0].1["type"], "urn:chatbot:problem:conversation-not-found");
 }
 
+/// A clock stopped at one instant, so that a daily limit's day cannot end during a test (on the
+/// wall clock, a test running across midnight UTC would see its count start again).
+struct StoppedClock(DateTime<Utc>);
+
+impl Clock for StoppedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+/// The ports with the clock stopped at 18:00 UTC, six hours before the daily window ends.
+fn stopped_at_six_pm(ports: Ports) -> Ports {
+    Ports { clock: Arc::new(StoppedClock(Utc.with_ymd_and_hms(2026, 11, 25, 18, 0, 0).unwrap())), ..ports }
+}
+
 #[tokio::test]
 async fn over_the_rate_limit_answers_429_with_retry_after_and_stores_nothing() {
-    let app = spawn_app_with(|c| c.rate_limit_per_day = 1, |p| p).await;
+    let app = spawn_app_with(|c| c.rate_limit_per_day = 1, stopped_at_six_pm).await;
     let id = conversation(&app).await;
     app.ask(&id, "the one message allowed today").await;
 
     let response = app.post_message(&id, "one too many").await;
     let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((1..=86_400).contains(&retry_after), "{retry_after}");
+    assert_eq!(retry_after, 6 * 3600, "until the day's window ends at midnight UTC");
     let body = problem(response, StatusCode::TOO_MANY_REQUESTS).await;
     assert_eq!(body["type"], "urn:chatbot:problem:rate-limited");
     assert!(body["detail"].as_str().unwrap().contains("not stored"));
@@ -86,9 +105,11 @@ async fn over_the_rate_limit_answers_429_with_retry_after_and_stores_nothing() {
 
 #[tokio::test]
 async fn the_rate_limit_is_per_user() {
-    let app = spawn_app_with(|c| c.rate_limit_per_day = 1, |p| p).await;
+    let app = spawn_app_with(|c| c.rate_limit_per_day = 1, stopped_at_six_pm).await;
     let id = conversation(&app).await;
     app.ask(&id, "mine").await;
+    let refused = app.post_message(&id, "mine again").await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS, "the limit is reached for this user");
     let client = app.create_client_as(&app.other_token, "Other").await;
     let theirs = app.start_conversation_as(&app.other_token, client["id"].as_str().unwrap()).await;
     let response = app
@@ -145,9 +166,41 @@ async fn a_model_timeout_answers_504() {
     assert_eq!(body["type"], "urn:chatbot:problem:model-timeout");
 }
 
+/// Streams part of an answer and then fails, on its first call only; then answers as the model it
+/// wraps does.
+struct FailsOnceMidStream {
+    calls: AtomicUsize,
+    then: Arc<dyn ChatModel>,
+}
+
+#[async_trait]
+impl ChatModel for FailsOnceMidStream {
+    async fn complete(&self, request: &ChatRequest, sink: Arc<dyn AnswerSink>) -> Result<ModelTurn, ChatModelError> {
+        if self.calls.fetch_add(1, Ordering::SeqCst) == 0 {
+            sink.delta("Half an answer ").await;
+            sink.delta("that must not be stored").await;
+            return Err(ChatModelError::InvalidResponse("the stream broke off".into()));
+        }
+        self.then.complete(request, sink).await
+    }
+
+    async fn title(&self, question: &str, answer: &str) -> Result<Option<TitleTurn>, ChatModelError> {
+        self.then.title(question, answer).await
+    }
+}
+
 #[tokio::test]
-async fn a_model_failure_mid_stream_ends_with_an_error_event() {
-    let app = spawn_app_with(|_| {}, failing_model(|| ChatModelError::InvalidResponse("junk".into()))).await;
+async fn a_model_failure_mid_stream_ends_with_an_error_event_stores_nothing_half_written_and_frees_the_place() {
+    // A cap of three: the failed question (one) and a new question with its answer's reserved place
+    // (two) fit only if the failed answer's place was given back.
+    let app = spawn_app_with(
+        |c| c.message_cap = 3,
+        |ports| {
+            let then = ports.model.clone();
+            Ports { model: Arc::new(FailsOnceMidStream { calls: AtomicUsize::new(0), then }), ..ports }
+        },
+    )
+    .await;
     let id = conversation(&app).await;
     let streamed = app.post_message_streamed(&id, "hello?").await;
     assert_eq!(streamed.status, StatusCode::OK);
@@ -158,10 +211,21 @@ async fn a_model_failure_mid_stream_ends_with_an_error_event() {
     assert_eq!(body["instance"], format!("/v1/conversations/{id}/messages"));
     assert_eq!(body["requestId"].as_str(), streamed.headers["x-request-id"].to_str().ok());
     assert!(!streamed.events.iter().any(|(name, _)| name == "done"));
-    assert_eq!(streamed.events[0].0, "delta", "the model failed after a delta had reached the client");
+    let deltas: Vec<&str> =
+        streamed.events.iter().filter(|(name, _)| name == "delta").map(|(_, d)| d["text"].as_str().unwrap()).collect();
+    assert_eq!(deltas.concat(), "Half an answer that must not be stored", "the deltas reached the client first");
+    assert_eq!(streamed.events[0].0, "delta", "the model failed after deltas had reached the client");
 
     let detail = app.get_json(&format!("/v1/conversations/{id}")).await;
     assert_eq!(detail["conversation"]["messageCount"], 1, "the question only");
+    let messages = detail["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!((messages[0]["role"].as_str(), messages[0]["content"].as_str()), (Some("user"), Some("hello?")));
+    assert!(!detail.to_string().contains("Half an answer"), "nothing of the half answer is stored: {detail}");
+
+    // The failed answer's reserved place was given back: a question and its answer still fit.
+    let exchange = app.ask(&id, "and now?").await;
+    assert_eq!(exchange["conversation"]["messageCount"], 3, "{exchange}");
 }
 
 #[tokio::test]

@@ -32,7 +32,7 @@ fn sse(chunks: &[Value], usage: (u64, u64)) -> ResponseTemplate {
 
 /// Plays a model: asks for Google Ads' last 30 days in pieces, then answers with the spend the tool
 /// returned; writes a title when asked for one (a request without tools and a small output cap).
-struct FakeModel;
+pub(crate) struct FakeModel;
 
 impl Respond for FakeModel {
     fn respond(&self, request: &Request) -> ResponseTemplate {
@@ -167,4 +167,96 @@ async fn a_provider_that_keeps_rate_limiting_answers_503_with_retry_after_and_st
     let stored = app.ports.stores.conversations.get(app.user, domain::ids::ConversationId::parse(id).unwrap());
     assert_eq!(stored.await.unwrap().unwrap().answers_pending, 0, "the answer's place is given back");
     assert_eq!(server.received_requests().await.unwrap().len(), 3, "LLM_MAX_ATTEMPTS requests");
+}
+
+/// A conversation of a new client, and its id.
+async fn conversation_of(app: &TestApp) -> String {
+    let client = app.create_client("Acme").await;
+    let conversation = app.start_conversation(client["id"].as_str().unwrap()).await;
+    conversation["conversationId"].as_str().unwrap().to_owned()
+}
+
+/// Expects the stored conversation to hold the question only, with no answer's place reserved.
+async fn only_the_question_is_kept(app: &TestApp, id: &str) {
+    let detail = app.get_json(&format!("/v1/conversations/{id}")).await;
+    assert_eq!(detail["conversation"]["messageCount"], 1, "the question only: {detail}");
+    assert_eq!(detail["messages"].as_array().unwrap().len(), 1, "{detail}");
+    assert_eq!(detail["messages"][0]["role"], "user");
+    let stored = app.ports.stores.conversations.get(app.user, domain::ids::ConversationId::parse(id).unwrap());
+    assert_eq!(stored.await.unwrap().unwrap().answers_pending, 0, "the answer's place is given back");
+}
+
+#[tokio::test]
+async fn a_provider_that_keeps_failing_answers_502_and_stores_no_answer() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(
+            ResponseTemplate::new(500).set_body_json(json!({ "error": { "message": "The server had an error" } })),
+        )
+        .mount(&server)
+        .await;
+    let app = app_with_model(&server).await;
+    let id = conversation_of(&app).await;
+
+    let body = problem(app.post_message(&id, "How are we doing?").await, StatusCode::BAD_GATEWAY).await;
+    assert_eq!(body["type"], "urn:chatbot:problem:model-failed");
+    only_the_question_is_kept(&app, &id).await;
+    // LLM_MAX_ATTEMPTS streamed, then as many without streaming: some servers fail only the
+    // streamed rounds that offer tools. Then it gives up.
+    assert_eq!(server.received_requests().await.unwrap().len(), 6);
+}
+
+#[tokio::test]
+async fn a_provider_that_sends_no_first_token_in_time_answers_504_and_stores_no_answer() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(sse(&[], (1, 1)).set_delay(std::time::Duration::from_secs(3)))
+        .mount(&server)
+        .await;
+    let base_url = format!("{}/v1", server.uri());
+    let app = spawn_app_with(
+        move |config| {
+            config.llm.base_url = Some(base_url);
+            config.llm.first_token_timeout_secs = 1;
+            config.llm.timeout_secs = 10;
+        },
+        |ports| ports,
+    )
+    .await;
+    let id = conversation_of(&app).await;
+
+    let body = problem(app.post_message(&id, "How are we doing?").await, StatusCode::GATEWAY_TIMEOUT).await;
+    assert_eq!(body["type"], "urn:chatbot:problem:model-timeout");
+    only_the_question_is_kept(&app, &id).await;
+}
+
+#[tokio::test]
+async fn a_stream_cut_after_its_first_deltas_ends_with_an_error_event_and_stores_no_half_answer() {
+    let server = MockServer::start().await;
+    // Content arrives, then the stream ends: no finish reason, no `[DONE]`.
+    let mut cut = String::new();
+    for piece in ["Google Ads spent ", "$1,2"] {
+        let chunk = json!({ "id": "c", "object": "chat.completion.chunk", "model": MODEL,
+                            "choices": [{ "index": 0, "delta": { "content": piece }, "finish_reason": null }] });
+        let _ = write!(cut, "data: {chunk}\n\n");
+    }
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(cut.into_bytes(), "text/event-stream"))
+        .mount(&server)
+        .await;
+    let app = app_with_model(&server).await;
+    let id = conversation_of(&app).await;
+
+    let streamed = app.post_message_streamed(&id, "What did we spend?").await;
+    assert_eq!(streamed.status, StatusCode::OK, "the stream had started");
+    let names: Vec<&str> = streamed.events.iter().map(|(name, _)| name.as_str()).collect();
+    assert!(names.contains(&"delta"), "the first deltas reached the client: {names:?}");
+    let (last, error) = streamed.events.last().unwrap();
+    assert_eq!(last, "error", "{names:?}");
+    assert_eq!(error["type"], "urn:chatbot:problem:model-failed", "{error}");
+    only_the_question_is_kept(&app, &id).await;
+    assert_eq!(server.received_requests().await.unwrap().len(), 1, "never retried after a delta reached the client");
 }

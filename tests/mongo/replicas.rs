@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use api::Ports;
 use async_trait::async_trait;
 use black_box_tests::problem;
-use chrono::{DateTime, Utc};
-use domain::ports::{ConversationRetention, JobLock, StoreError, Stores};
+use chrono::{DateTime, TimeZone, Utc};
+use domain::ports::{Clock, ConversationRetention, JobLock, StoreError, Stores};
 use domain::services::retention::{RETENTION_JOB, RetentionOutcome, RetentionService};
 use futures::future::join_all;
 use reqwest::StatusCode;
@@ -18,11 +18,27 @@ use tokio::sync::oneshot;
 
 use crate::support::{conversation, fresh_database, spawn_replica};
 
+/// A clock stopped at one instant, so that the daily limit's day cannot end during a test (on the
+/// wall clock, a test running across midnight UTC would see its count start again).
+struct StoppedClock(DateTime<Utc>);
+
+impl Clock for StoppedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+/// The ports with the clock stopped at 18:00 UTC, six hours before the daily window ends; both
+/// replicas of a test get the same instant.
+fn stopped_at_six_pm(ports: Ports) -> Ports {
+    Ports { clock: Arc::new(StoppedClock(Utc.with_ymd_and_hms(2026, 11, 25, 18, 0, 0).unwrap())), ..ports }
+}
+
 #[tokio::test]
 async fn two_replicas_share_the_rate_limit() {
     let database = fresh_database();
-    let a = spawn_replica(&database, |c| c.rate_limit_per_day = 3, |p| p).await;
-    let b = spawn_replica(&database, |c| c.rate_limit_per_day = 3, |p| p).await.with_users_of(&a);
+    let a = spawn_replica(&database, |c| c.rate_limit_per_day = 3, stopped_at_six_pm).await;
+    let b = spawn_replica(&database, |c| c.rate_limit_per_day = 3, stopped_at_six_pm).await.with_users_of(&a);
     assert_ne!(a.address, b.address);
     let id = conversation(&a).await;
 
@@ -36,7 +52,7 @@ async fn two_replicas_share_the_rate_limit() {
         let body = problem(response, StatusCode::TOO_MANY_REQUESTS).await;
         assert_eq!(body["type"], "urn:chatbot:problem:rate-limited");
         let retry_after: u64 = retry_after.expect("a 429 says when to retry").parse().unwrap();
-        assert!((1..=86_400).contains(&retry_after), "{retry_after}");
+        assert_eq!(retry_after, 6 * 3600, "until the day's window ends at midnight UTC");
     }
 
     // Each replica sees what the other stored, and nothing of the refused messages.
@@ -61,8 +77,8 @@ async fn concurrent_posts_through_two_replicas_get_exactly_the_shared_limit() {
     const POSTS: usize = 12;
     let database = fresh_database();
     let limit = u32::try_from(LIMIT).unwrap();
-    let a = spawn_replica(&database, |c| c.rate_limit_per_day = limit, |p| p).await;
-    let b = spawn_replica(&database, |c| c.rate_limit_per_day = limit, |p| p).await.with_users_of(&a);
+    let a = spawn_replica(&database, |c| c.rate_limit_per_day = limit, stopped_at_six_pm).await;
+    let b = spawn_replica(&database, |c| c.rate_limit_per_day = limit, stopped_at_six_pm).await.with_users_of(&a);
     let id = conversation(&a).await;
 
     let posts = (0..POSTS).map(|i| {

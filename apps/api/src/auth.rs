@@ -19,7 +19,8 @@ use crate::startup::AppState;
 /// Shortest `JWT_SECRET` accepted: 256 bits, the size of the HS256 hash.
 pub const MIN_SECRET_BYTES: usize = 32;
 
-/// The claims this service reads (and writes, for development tokens).
+/// The claims this service writes, for development tokens. Incoming tokens are read claim by
+/// claim (see [`JwtKeys::verify`]), so that a missing or mistyped claim is named in the answer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     /// The user's id, 24 hexadecimal characters.
@@ -29,6 +30,12 @@ pub struct Claims {
     /// Issue time, in seconds since the Unix epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<u64>,
+    /// The issuer (`JWT_ISSUER`), when one is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// The audience (`JWT_AUDIENCE`), when one is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
 }
 
 /// Why a JWT secret was refused.
@@ -45,10 +52,14 @@ pub struct JwtKeys {
     decoding: Arc<DecodingKey>,
     encoding: Arc<EncodingKey>,
     validation: Arc<Validation>,
+    issuer: Option<Arc<str>>,
+    audience: Option<Arc<str>>,
 }
 
 impl JwtKeys {
-    /// Keys for an HS256 secret.
+    /// Keys for an HS256 secret, checking `exp` and `nbf` (with 60 seconds of leeway for clock
+    /// skew) and requiring `sub` and `exp`. Tokens may carry `iss` and `aud`; they are ignored
+    /// until [`Self::with_issuer`] and [`Self::with_audience`] say what they must be.
     ///
     /// # Errors
     /// [`JwtSecretError::TooShort`] under [`MIN_SECRET_BYTES`].
@@ -57,46 +68,118 @@ impl JwtKeys {
         if bytes.len() < MIN_SECRET_BYTES {
             return Err(JwtSecretError::TooShort(bytes.len()));
         }
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_required_spec_claims(&["exp", "sub"]);
-        validation.validate_exp = true;
-        Ok(Self {
+        let mut keys = Self {
             decoding: Arc::new(DecodingKey::from_secret(bytes)),
             encoding: Arc::new(EncodingKey::from_secret(bytes)),
-            validation: Arc::new(validation),
-        })
+            validation: Arc::new(Validation::new(Algorithm::HS256)),
+            issuer: None,
+            audience: None,
+        };
+        keys.validation = Arc::new(keys.validation());
+        Ok(keys)
+    }
+
+    /// The same keys, requiring `iss` to equal `issuer` (`JWT_ISSUER`); `None` ignores `iss`.
+    #[must_use]
+    pub fn with_issuer(mut self, issuer: Option<&str>) -> Self {
+        self.issuer = issuer.map(Arc::from);
+        self.validation = Arc::new(self.validation());
+        self
+    }
+
+    /// The same keys, requiring `aud` to contain `audience` (`JWT_AUDIENCE`); `None` ignores `aud`.
+    #[must_use]
+    pub fn with_audience(mut self, audience: Option<&str>) -> Self {
+        self.audience = audience.map(Arc::from);
+        self.validation = Arc::new(self.validation());
+        self
+    }
+
+    fn validation(&self) -> Validation {
+        let mut validation = Validation::new(Algorithm::HS256);
+        let mut required = vec!["exp", "sub"];
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        if let Some(issuer) = &self.issuer {
+            validation.set_issuer(&[&**issuer]);
+            required.push("iss");
+        }
+        // Without an audience configured, jsonwebtoken would refuse every token carrying `aud`.
+        validation.validate_aud = self.audience.is_some();
+        if let Some(audience) = &self.audience {
+            validation.set_audience(&[&**audience]);
+            required.push("aud");
+        }
+        validation.set_required_spec_claims(&required);
+        validation
     }
 
     /// Checks a token and returns its user.
     ///
     /// # Errors
-    /// A 401 [`ApiError`] saying what is wrong with the token.
+    /// A 401 [`ApiError`] saying which check the token failed.
     pub fn verify(&self, token: &str) -> Result<UserId, ApiError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
-            let detail = match e.kind() {
-                ErrorKind::ExpiredSignature => "the bearer token has expired; sign in again to get a new one",
-                ErrorKind::InvalidSignature => {
-                    "the bearer token's signature does not match; it was not issued for this service"
-                }
-                ErrorKind::InvalidAlgorithm => "the bearer token must be signed with HS256",
-                ErrorKind::MissingRequiredClaim(_) => "the bearer token must carry the claims sub and exp",
-                _ => "the bearer token is not a well-formed JWT",
-            };
-            ApiError::unauthorized(detail, true)
-        })?;
-        UserId::parse(&data.claims.sub).map_err(|_| {
-            ApiError::unauthorized("the bearer token's sub must be the user's 24-character hexadecimal id", true)
-        })
+        let refuse = |detail: String| ApiError::unauthorized(detail, true);
+        // Decoded as a map, so that a missing or mistyped claim is named rather than "not a JWT".
+        let data =
+            jsonwebtoken::decode::<serde_json::Map<String, serde_json::Value>>(token, &self.decoding, &self.validation)
+                .map_err(|e| refuse(refusal(e.kind())))?;
+        let claims = data.claims;
+        for time in ["nbf", "iat"] {
+            if claims.get(time).is_some_and(|v| !v.is_u64()) {
+                return Err(refuse(format!(
+                    "the bearer token's {time} claim must be a number of seconds since the Unix epoch"
+                )));
+            }
+        }
+        let sub = claims.get("sub").and_then(serde_json::Value::as_str).unwrap_or_default();
+        UserId::parse(sub)
+            .map_err(|_| refuse("the bearer token's sub must be the user's 24-character hexadecimal id".to_owned()))
     }
 
-    /// Signs a token for `user` that expires after `ttl` (for `dev-token` and tests).
+    /// Signs a token for `user` that expires after `ttl` (for `dev-token` and tests), with the
+    /// configured issuer and audience.
     ///
     /// # Errors
     /// When the token cannot be encoded (it always can with an HMAC key).
     pub fn issue(&self, user: UserId, ttl: Duration) -> Result<String, jsonwebtoken::errors::Error> {
         let now = jsonwebtoken::get_current_timestamp();
-        let claims = Claims { sub: user.to_string(), exp: now + ttl.as_secs(), iat: Some(now) };
+        let claims = Claims {
+            sub: user.to_string(),
+            exp: now + ttl.as_secs(),
+            iat: Some(now),
+            iss: self.issuer.as_deref().map(str::to_owned),
+            aud: self.audience.as_deref().map(str::to_owned),
+        };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+    }
+}
+
+/// What a 401 says for each way a token can fail; each names the claim or check at fault.
+fn refusal(kind: &ErrorKind) -> String {
+    match kind {
+        ErrorKind::ExpiredSignature => {
+            "the bearer token has expired (its exp claim is in the past); sign in again to get a new one".to_owned()
+        }
+        ErrorKind::ImmatureSignature => {
+            "the bearer token is not valid yet (its nbf claim lies in the future); check the issuer's clock".to_owned()
+        }
+        ErrorKind::InvalidIssuer => {
+            "the bearer token's iss claim does not name the expected issuer (JWT_ISSUER)".to_owned()
+        }
+        ErrorKind::InvalidAudience => {
+            "the bearer token's aud claim does not name this service's audience (JWT_AUDIENCE)".to_owned()
+        }
+        ErrorKind::InvalidSignature => {
+            "the bearer token's signature does not match; it was not issued for this service".to_owned()
+        }
+        ErrorKind::InvalidAlgorithm => "the bearer token must be signed with HS256".to_owned(),
+        ErrorKind::MissingRequiredClaim(claim) => {
+            let what =
+                if matches!(claim.as_str(), "exp") { "a number of seconds since the Unix epoch" } else { "a string" };
+            format!("the bearer token is missing its {claim} claim (or it is not {what})")
+        }
+        _ => "the bearer token is not a well-formed JWT".to_owned(),
     }
 }
 
@@ -159,17 +242,69 @@ mod tests {
     #[test]
     fn expired_tokens_are_refused() {
         let keys = keys();
-        let claims = Claims { sub: user().to_string(), exp: jsonwebtoken::get_current_timestamp() - 3600, iat: None };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding).unwrap();
+        let token = signed(&keys, &serde_json::json!({ "sub": user().to_string(), "exp": now() - 3600 }));
         assert!(keys.verify(&token).unwrap_err().problem().detail.contains("expired"));
     }
 
     #[test]
     fn a_sub_that_is_not_a_user_id_is_refused() {
         let keys = keys();
-        let claims = Claims { sub: "alice".into(), exp: jsonwebtoken::get_current_timestamp() + 3600, iat: None };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding).unwrap();
+        let token = signed(&keys, &serde_json::json!({ "sub": "alice", "exp": now() + 3600 }));
         assert!(keys.verify(&token).unwrap_err().problem().detail.contains("sub"));
+    }
+
+    fn now() -> u64 {
+        jsonwebtoken::get_current_timestamp()
+    }
+
+    fn signed(keys: &JwtKeys, claims: &serde_json::Value) -> String {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &keys.encoding).unwrap()
+    }
+
+    fn detail(keys: &JwtKeys, claims: &serde_json::Value) -> String {
+        keys.verify(&signed(keys, claims)).unwrap_err().problem().detail.clone()
+    }
+
+    #[test]
+    fn iss_and_aud_are_ignored_when_not_configured() {
+        let keys = keys();
+        let claims = serde_json::json!({
+            "sub": user().to_string(), "exp": now() + 60, "iss": "https://auth.example", "aud": ["a", "b"],
+        });
+        assert_eq!(keys.verify(&signed(&keys, &claims)).unwrap(), user());
+    }
+
+    #[test]
+    fn a_configured_issuer_and_audience_are_required() {
+        let keys = keys().with_issuer(Some("https://auth.example")).with_audience(Some("chatbot"));
+        let sub = user().to_string();
+        let good = serde_json::json!({ "sub": sub, "exp": now() + 60, "iss": "https://auth.example", "aud": ["x", "chatbot"] });
+        assert_eq!(keys.verify(&signed(&keys, &good)).unwrap(), user());
+        assert_eq!(keys.verify(&keys.issue(user(), Duration::from_secs(60)).unwrap()).unwrap(), user());
+        let wrong_iss = serde_json::json!({ "sub": sub, "exp": now() + 60, "iss": "https://evil", "aud": "chatbot" });
+        assert!(detail(&keys, &wrong_iss).contains("iss"));
+        let no_iss = serde_json::json!({ "sub": sub, "exp": now() + 60, "aud": "chatbot" });
+        assert!(detail(&keys, &no_iss).contains("missing its iss"));
+        let wrong_aud =
+            serde_json::json!({ "sub": sub, "exp": now() + 60, "iss": "https://auth.example", "aud": "other" });
+        assert!(detail(&keys, &wrong_aud).contains("aud"));
+        let no_aud = serde_json::json!({ "sub": sub, "exp": now() + 60, "iss": "https://auth.example" });
+        assert!(detail(&keys, &no_aud).contains("missing its aud"));
+    }
+
+    #[test]
+    fn each_failed_claim_is_named() {
+        let keys = keys();
+        let sub = user().to_string();
+        assert!(
+            detail(&keys, &serde_json::json!({ "sub": sub, "exp": now() + 600, "nbf": now() + 300 })).contains("nbf")
+        );
+        assert!(detail(&keys, &serde_json::json!({ "sub": sub, "exp": now() + 600, "nbf": "soon" })).contains("nbf"));
+        assert!(detail(&keys, &serde_json::json!({ "exp": now() + 600 })).contains("missing its sub"));
+        assert!(detail(&keys, &serde_json::json!({ "sub": sub })).contains("missing its exp"));
+        assert!(detail(&keys, &serde_json::json!({ "sub": 42, "exp": now() + 600 })).contains("sub"));
+        let ok = serde_json::json!({ "sub": sub, "exp": now() + 600, "nbf": now() - 10 });
+        assert_eq!(keys.verify(&signed(&keys, &ok)).unwrap(), user());
     }
 
     #[test]

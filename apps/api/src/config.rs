@@ -31,6 +31,15 @@ pub struct Config {
     #[arg(long, env = "JWT_SECRET", value_name = "JWT_SECRET", hide_env_values = true, value_parser = parse_secret)]
     pub jwt_secret: Option<SecretString>,
 
+    /// `JWT_ISSUER`: when set, a bearer token's `iss` claim must equal it; unset, `iss` is ignored.
+    #[arg(long, env = "JWT_ISSUER", value_name = "JWT_ISSUER", value_parser = parse_claim)]
+    pub jwt_issuer: Option<String>,
+
+    /// `JWT_AUDIENCE`: when set, a bearer token's `aud` claim must contain it (as the string or one
+    /// of the array's strings); unset, `aud` is ignored.
+    #[arg(long, env = "JWT_AUDIENCE", value_name = "JWT_AUDIENCE", value_parser = parse_claim)]
+    pub jwt_audience: Option<String>,
+
     /// `TOKEN_ENCRYPTION_KEY`: the key ring sealing platform tokens, `keyId:base64key` entries
     /// separated by commas; the first one seals, all of them open. Only the embedded default may
     /// leave it unset, and then uses a published development key.
@@ -482,6 +491,8 @@ impl Config {
         Self {
             bind_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             jwt_secret: None,
+            jwt_issuer: None,
+            jwt_audience: None,
             token_encryption_key: None,
             rate_limit_per_minute: 20,
             rate_limit_per_day: 500,
@@ -540,6 +551,14 @@ pub fn parse_schedule(raw: &str) -> Result<cron::Schedule, String> {
     let expression = if trimmed.split_whitespace().count() == 5 { format!("0 {trimmed}") } else { trimmed.to_owned() };
     cron::Schedule::from_str(&expression)
         .map_err(|e| format!("must be a cron expression such as \"0 0 3 * * *\" (daily at 03:00 UTC): {e}"))
+}
+
+fn parse_claim(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err("must not be empty; unset the variable to accept any value".to_owned());
+    }
+    Ok(trimmed.to_owned())
 }
 
 fn parse_origins(raw: &str) -> Result<CorsOrigins, String> {
@@ -705,6 +724,15 @@ mod tests {
         );
         assert!(parse_origins("app.example.com").is_err());
         assert!(parse_origins("https://app.example.com/").is_err());
+    }
+
+    #[test]
+    fn the_issuer_and_audience_are_optional_and_not_empty() {
+        let config = parse(&["--jwt-issuer", " https://auth.example ", "--jwt-audience", "chatbot"]).unwrap();
+        assert_eq!(config.jwt_issuer.as_deref(), Some("https://auth.example"));
+        assert_eq!(config.jwt_audience.as_deref(), Some("chatbot"));
+        let err = parse(&["--jwt-audience", " "]).unwrap_err().to_string();
+        assert!(err.contains("JWT_AUDIENCE"), "{err}");
     }
 
     #[test]

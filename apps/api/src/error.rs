@@ -94,6 +94,18 @@ impl Problem {
                 "the server did not finish in time; try again, and report the request id if it keeps happening",
             ),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => unsupported_media_type(),
+            StatusCode::URI_TOO_LONG => Self::new(
+                status,
+                "uri-too-long",
+                "URI too long",
+                "the request's path and query are too long; send less",
+            ),
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => Self::new(
+                status,
+                "headers-too-large",
+                "request headers too large",
+                "the request's headers are too large; send fewer or shorter ones",
+            ),
             s if s.is_server_error() => internal(),
             s => Self::new(
                 s,
@@ -531,7 +543,9 @@ pub fn request_id(headers: &HeaderMap) -> Option<String> {
 
 /// Writes the body of every error response as a problem, with the request's path and id.
 pub async fn render_problems(request: Request, next: Next) -> Response {
-    let instance = request.uri().path().to_owned();
+    let path = request.uri().path();
+    // A path too long to be accepted is not echoed back.
+    let instance = (path.len() <= crate::startup::MAX_URI_BYTES).then(|| path.to_owned());
     let request_id = request_id(request.headers());
     let mut response = next.run(request).await;
     let problem = match response.extensions_mut().remove::<Problem>() {
@@ -540,7 +554,7 @@ pub async fn render_problems(request: Request, next: Next) -> Response {
         None => return response,
     };
     let status = problem.status_code();
-    let problem = Problem { instance: Some(instance), request_id, ..problem };
+    let problem = Problem { instance, request_id, ..problem };
     let (mut parts, _) = response.into_parts();
     parts.status = status;
     parts.headers.remove(header::CONTENT_LENGTH);
@@ -638,6 +652,12 @@ mod tests {
             (StatusCode::GATEWAY_TIMEOUT, StatusCode::GATEWAY_TIMEOUT, "timeout"),
             (StatusCode::PAYLOAD_TOO_LARGE, StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"),
             (StatusCode::INTERNAL_SERVER_ERROR, StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            (StatusCode::URI_TOO_LONG, StatusCode::URI_TOO_LONG, "uri-too-long"),
+            (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "headers-too-large",
+            ),
             (StatusCode::IM_A_TEAPOT, StatusCode::IM_A_TEAPOT, "http-error"),
         ] {
             let (status, body) = rendered(bare).await;

@@ -18,6 +18,7 @@ use tower::ServiceBuilder;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -31,6 +32,17 @@ use crate::wiring::{self, Backend, Ports, Services, StoreHealth};
 
 /// Largest request body accepted.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// Longest request target (path and query) accepted; longer ones answer 414. Under hyper's own
+/// limit (65,534 bytes), which answers with a bare 414 before the service sees the request.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// Most bytes of request headers accepted (names, values and separators); more answers 431. Under
+/// hyper's own limit (about 400 KiB, or more than 100 headers), which answers with a bare 431.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// Longest incoming `x-request-id` that is kept; see [`is_safe_request_id`].
+pub const MAX_REQUEST_ID_CHARS: usize = 64;
 
 /// The published development JWT secret used by the embedded default when `JWT_SECRET` is unset.
 pub const DEV_JWT_SECRET: &str = "dev-only-jwt-secret-do-not-use-in-production-0123456789";
@@ -76,7 +88,8 @@ pub struct AppState {
     pub frontend_url: Option<String>,
 }
 
-/// The JWT keys from `JWT_SECRET`; the published development secret on the embedded default only.
+/// The JWT keys from `JWT_SECRET` (the published development secret on the embedded default only),
+/// checking `JWT_ISSUER` and `JWT_AUDIENCE` when they are set.
 ///
 /// # Errors
 /// [`StartupError::Config`] naming `JWT_SECRET` when it is too short, or missing outside the
@@ -100,7 +113,9 @@ pub fn jwt_keys(config: &Config) -> Result<JwtKeys, StartupError> {
             });
         }
     };
-    JwtKeys::new(&secret).map_err(|e| StartupError::Config { variable: "JWT_SECRET", message: e.to_string() })
+    let keys =
+        JwtKeys::new(&secret).map_err(|e| StartupError::Config { variable: "JWT_SECRET", message: e.to_string() })?;
+    Ok(keys.with_issuer(config.jwt_issuer.as_deref()).with_audience(config.jwt_audience.as_deref()))
 }
 
 /// The running service before it serves: bound, wired and seeded.
@@ -268,10 +283,16 @@ async fn shutdown_signal() {
 }
 
 /// The whole HTTP stack: routes, the unknown-route fallback and the middleware.
+///
+/// Every response gets `X-Content-Type-Options: nosniff`, and `Cache-Control: no-store` unless it
+/// set its own caching (the console's page and assets do): answers carry users' data.
 pub fn router(state: AppState, config: &Config) -> Router {
     let (routes, doc) = crate::routes::app_parts();
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     let middleware = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(axum::middleware::map_request(drop_unsafe_request_id))
         .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
         .layer(
             TraceLayer::new_for_http()
@@ -281,6 +302,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id))
         .option_layer(config.cors_origins.as_ref().map(cors))
         .layer(axum::middleware::from_fn(render_problems))
+        .layer(axum::middleware::from_fn(limit_request_head))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, config.request_timeout()));
     let console = crate::console::for_config(config, &state.jwt);
@@ -290,6 +312,56 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .with_state(state)
         .layer(axum::Extension(Arc::new(doc)))
         .layer(middleware)
+}
+
+/// Whether an incoming request id is kept: 1 to [`MAX_REQUEST_ID_CHARS`] characters of
+/// `A-Z a-z 0-9 . _ : -`, so that it cannot forge log fields or bloat responses.
+pub fn is_safe_request_id(id: &[u8]) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_REQUEST_ID_CHARS
+        && id.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+}
+
+/// Removes an `x-request-id` that is not safe to echo and log (or is sent more than once), so
+/// that the request-id layer makes up a fresh one.
+async fn drop_unsafe_request_id(mut request: Request) -> Request {
+    let headers = request.headers_mut();
+    let mut values = headers.get_all(REQUEST_ID_HEADER).iter();
+    let keep = values.next().is_some_and(|v| is_safe_request_id(v.as_bytes())) && values.next().is_none();
+    if !keep {
+        headers.remove(REQUEST_ID_HEADER);
+    }
+    request
+}
+
+/// Answers 414 and 431 problems for a request target or headers over our limits, which lie under
+/// hyper's: hyper answers past its own limits itself, with a bare status and no body.
+async fn limit_request_head(request: Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let target = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if target > MAX_URI_BYTES {
+        return ApiError::new(crate::error::Problem::new(
+            StatusCode::URI_TOO_LONG,
+            "uri-too-long",
+            "URI too long",
+            format!("the request's path and query are longer than {} KiB; send less", MAX_URI_BYTES / 1024),
+        ))
+        .into_response();
+    }
+    let headers: usize = request.headers().iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum();
+    if headers > MAX_HEADER_BYTES {
+        return ApiError::new(crate::error::Problem::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers-too-large",
+            "request headers too large",
+            format!(
+                "the request's headers are larger than {} KiB together; send fewer or shorter ones",
+                MAX_HEADER_BYTES / 1024
+            ),
+        ))
+        .into_response();
+    }
+    next.run(request).await
 }
 
 /// The request span: method, path and request id; `user_id` is filled in once authenticated.

@@ -21,10 +21,10 @@ use secrecy::zeroize::Zeroizing;
 pub const ENV_VAR: &str = "TOKEN_ENCRYPTION_KEY";
 
 /// Bytes in a key.
-pub const KEY_LEN: usize = 32;
+pub(crate) const KEY_LEN: usize = 32;
 
 /// Most characters in a key id.
-pub const MAX_KEY_ID_LEN: usize = 16;
+pub(crate) const MAX_KEY_ID_LEN: usize = 16;
 
 /// Why a `TOKEN_ENCRYPTION_KEY` value was refused. Entries are numbered from 1.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

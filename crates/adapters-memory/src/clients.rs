@@ -10,7 +10,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use domain::cipher::SealedToken;
 use domain::client::{Client, ClientChanges};
 use domain::ids::{ClientId, UserId};
-use domain::paging::{ClientCursor, ClientQuery, Page};
+use domain::paging::{ClientCursor, ClientQuery, Page, name_key};
 use domain::platform::{Platform, PlatformConnection};
 use domain::ports::{ClientStore, ConnectionUpdate, DueSync, StoreError, SyncQueue};
 
@@ -113,13 +113,14 @@ impl ClientStore for MemoryClientStore {
 
     async fn list(&self, user: UserId, query: &ClientQuery) -> Result<Page<Client, ClientCursor>, StoreError> {
         let clients = read(&self.clients)?;
-        let prefix = query.name_prefix.as_deref().map(str::to_lowercase);
+        // As the Mongo store's `nameKey`: the key of the prefix starts the key of the name.
+        let prefix = query.name_prefix.as_deref().map(name_key);
         let after = query.after.as_ref().map(|a| (a.name.as_str(), a.id));
         let mut matching: Vec<&Client> = clients
             .values()
             .filter(|c| c.user_id == user)
             .filter(|c| query.status.is_none_or(|s| c.status == s))
-            .filter(|c| prefix.as_deref().is_none_or(|p| c.name.as_str().to_lowercase().starts_with(p)))
+            .filter(|c| prefix.as_deref().is_none_or(|p| name_key(c.name.as_str()).starts_with(p)))
             .filter(|c| after.is_none_or(|a| sort_key(c) > a))
             .collect();
         matching.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));

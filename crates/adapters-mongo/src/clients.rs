@@ -1,4 +1,19 @@
 //! The `clients` collection: each client with its platform connections embedded under `platforms`.
+//!
+//! Two fields go beyond the customer's schema: `timeZone` (see [`ClientDoc`]) and `nameKey`, the
+//! name's search key ([`domain::paging::name_key`]: lowercased character by character with
+//! Unicode's `to_lowercase`). `nameKey` is written on insert and on every name change, and the
+//! name search is a range on it, `[key(prefix), successor)` under the index `{ userId, nameKey }`,
+//! rather than a case-insensitive `$regex` on `name`: a user's prefix is compared as a string,
+//! never parsed as a pattern (a NUL or a `(` in it used to make the server refuse the query), and
+//! the search is an index range rather than a scan. The list still sorts by `name` (index
+//! `{ userId, name }`), as the cursor does.
+//!
+//! A document written before `nameKey` existed lacks it and no search would find it, so
+//! [`backfill_name_keys`] (run by `MongoStores::migrate`) writes it on every client document that
+//! lacks it. It computes the key in Rust rather than with an update pipeline's `$toLower`, which is
+//! ASCII-only on MongoDB (`É` would stay `É`, so `é` would not find it): the key must be exactly
+//! what this code writes on insert.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -11,7 +26,7 @@ use domain::cipher::SealedToken;
 use domain::client::{Client, ClientChanges, ClientEmail, ClientName, ClientStatus, LogoUrl};
 use domain::dates::ClientTimeZone;
 use domain::ids::{ClientId, UserId};
-use domain::paging::{ClientCursor, ClientQuery, Page};
+use domain::paging::{ClientCursor, ClientQuery, Page, name_key};
 use domain::platform::{Platform, PlatformConnection};
 use domain::ports::{ClientStore, ConnectionUpdate, DueSync, StoreError, SyncQueue};
 use futures::TryStreamExt;
@@ -37,6 +52,11 @@ pub(crate) struct ClientDoc {
     pub id: ObjectId,
     pub user_id: ObjectId,
     pub name: String,
+    /// The name's search key ([`domain::paging::name_key`]), beyond the customer's schema. Always
+    /// written; a document written before the field existed has none until the migration writes it
+    /// ([`backfill_name_keys`]). Never read back: the name is the truth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -113,6 +133,7 @@ impl ClientDoc {
             id: client_oid(client.id),
             user_id: user_oid(client.user_id),
             name: client.name.as_str().to_owned(),
+            name_key: Some(name_key(client.name.as_str())),
             email: client.email.as_ref().map(|e| e.as_str().to_owned()),
             logo: client.logo.as_ref().map(|l| l.as_str().to_owned()),
             time_zone: Some(client.time_zone.name().to_owned()),
@@ -148,17 +169,25 @@ impl ClientDoc {
     }
 }
 
-/// Escapes the characters that have a meaning in a regular expression (for MongoDB's PCRE and
-/// JavaScript alike), so that a user's prefix matches only itself.
-pub(crate) fn escape_regex(raw: &str) -> String {
-    let mut escaped = String::with_capacity(raw.len() * 2);
-    for c in raw.chars() {
-        if matches!(c, '\\' | '^' | '$' | '.' | '|' | '?' | '*' | '+' | '(' | ')' | '[' | ']' | '{' | '}' | '/') {
-            escaped.push('\\');
+/// The least string greater than every string that starts with `prefix`, in code point order
+/// (MongoDB's: it compares strings by their UTF-8 bytes, which orders them by code point): `prefix`
+/// with its last character that is not `U+10FFFF` replaced by the next character and the rest
+/// dropped. `None` when there is none (the prefix is empty or only `U+10FFFF`s): every string from
+/// `prefix` on starts with it.
+pub(crate) fn prefix_successor(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        // The next scalar value: surrogates are no characters, so U+D7FF is followed by U+E000.
+        let next = match last {
+            '\u{D7FF}' => Some('\u{E000}'),
+            c => char::from_u32(u32::from(c) + 1),
+        };
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
         }
-        escaped.push(c);
     }
-    escaped
+    None
 }
 
 /// The filter of a client list page.
@@ -168,7 +197,12 @@ pub(crate) fn list_filter(user: UserId, query: &ClientQuery) -> Document {
         filter.insert("status", status.key());
     }
     if let Some(prefix) = &query.name_prefix {
-        filter.insert("name", doc! { "$regex": format!("^{}", escape_regex(prefix)), "$options": "i" });
+        let key = name_key(prefix);
+        let mut range = doc! { "$gte": &key };
+        if let Some(end) = prefix_successor(&key) {
+            range.insert("$lt", end);
+        }
+        filter.insert("nameKey", range);
     }
     if let Some(after) = &query.after {
         filter.insert(
@@ -180,6 +214,45 @@ pub(crate) fn list_filter(user: UserId, query: &ClientQuery) -> Document {
         );
     }
     filter
+}
+
+/// Writes `nameKey` on every client document that lacks it (one written before the field existed)
+/// and returns how many it wrote; part of the migration, so running it again writes none.
+///
+/// The key is computed here, by the same [`name_key`] as on insert, rather than by an update
+/// pipeline's `$toLower`, which is ASCII-only on MongoDB: a back-filled `É…` must be found by `é`
+/// as a new one is. One `update_one` per document, each guarded by the name it read and the key's
+/// absence, so that a rename meanwhile (which writes its own key) is never overwritten with the
+/// old name's key; a document renamed meanwhile by an older version, which writes no key, keeps
+/// none until the next migration.
+pub(crate) async fn backfill_name_keys(database: &mongodb::Database) -> Result<u64, StoreError> {
+    let collection = database.collection::<Document>(COLLECTION);
+    let lacking = doc! { "nameKey": { "$exists": false } };
+    let mut cursor = collection
+        .find(lacking)
+        .projection(doc! { "_id": 1, "name": 1 })
+        .await
+        .map_err(|e| store_error(e, "finding clients without a nameKey"))?;
+    let mut written = 0;
+    while let Some(document) =
+        cursor.try_next().await.map_err(|e| store_error(e, "finding clients without a nameKey"))?
+    {
+        let (Ok(id), Ok(name)) = (document.get_object_id("_id"), document.get_str("name")) else {
+            // Unreadable anyway (`MongoClientStore::read` reports it); nothing to key it by.
+            tracing::warn!(client = %document.get("_id").map(ToString::to_string).unwrap_or_default(),
+                "a client document without a string name gets no nameKey");
+            continue;
+        };
+        let result = collection
+            .update_one(
+                doc! { "_id": id, "name": name, "nameKey": { "$exists": false } },
+                doc! { "$set": { "nameKey": name_key(name) } },
+            )
+            .await
+            .map_err(|e| store_error(e, "writing a client's nameKey"))?;
+        written += result.modified_count;
+    }
+    Ok(written)
 }
 
 /// [`ClientStore`] on the `clients` collection.
@@ -395,6 +468,7 @@ pub(crate) fn client_update(changes: ClientChanges, now: DateTime<Utc>) -> Docum
     let mut unset = doc! {};
     if let Some(name) = changes.name {
         set.insert("name", name.as_str());
+        set.insert("nameKey", name_key(name.as_str()));
     }
     match changes.email {
         Some(Some(email)) => {
@@ -522,6 +596,7 @@ mod tests {
             "_id": client_oid(id),
             "userId": user_oid(user),
             "name": "Acme Corp",
+            "nameKey": "acme corp",
             "email": "client@acmecorp.com",
             "timeZone": "Europe/Berlin",
             "platforms": {
@@ -657,6 +732,7 @@ mod tests {
             doc! {
                 "$set": {
                     "name": "Acme Renamed",
+                    "nameKey": "acme renamed",
                     "timeZone": "America/New_York",
                     "status": "archived",
                     "updatedAt": bson_date(at(5)),
@@ -667,10 +743,28 @@ mod tests {
     }
 
     #[test]
-    fn prefixes_are_escaped_for_the_regex() {
-        assert_eq!(escape_regex("Price $5+ [promo]"), "Price \\$5\\+ \\[promo\\]");
-        assert_eq!(escape_regex("C:\\d*"), "C:\\\\d\\*");
-        assert_eq!(escape_regex("a.b (x)"), "a\\.b \\(x\\)");
+    fn a_prefix_range_ends_at_the_least_string_past_every_match() {
+        assert_eq!(prefix_successor("acme").as_deref(), Some("acmf"));
+        assert_eq!(prefix_successor("\0").as_deref(), Some("\u{1}"));
+        assert_eq!(prefix_successor("a.*").as_deref(), Some("a.+"));
+        assert_eq!(prefix_successor("\u{D7FF}").as_deref(), Some("\u{E000}"), "surrogates are skipped");
+        assert_eq!(prefix_successor("é").as_deref(), Some("ê"));
+        assert_eq!(prefix_successor("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(prefix_successor("\u{10FFFF}\u{10FFFF}"), None);
+        assert_eq!(prefix_successor(""), None);
+        // Every name with the prefix is in [prefix, successor), in MongoDB's byte order.
+        for (prefix, name) in [("ac", "ac\u{10FFFF}z"), ("ac", "acé"), ("\0", "\0\0"), ("ac", "ac")] {
+            let end = prefix_successor(prefix).unwrap();
+            assert!(prefix.as_bytes() <= name.as_bytes() && name.as_bytes() < end.as_bytes(), "{name:?}");
+        }
+        assert!("ad".as_bytes() >= prefix_successor("ac").unwrap().as_bytes());
+    }
+
+    #[test]
+    fn a_document_without_a_name_key_still_reads() {
+        let mut document = bson::to_document(&ClientDoc::from_domain(&client()).unwrap()).unwrap();
+        document.remove("nameKey");
+        assert_eq!(MongoClientStore::read(document).unwrap(), client());
     }
 
     #[test]
@@ -678,7 +772,7 @@ mod tests {
         let (user, id) = ids();
         let query = ClientQuery {
             status: Some(ClientStatus::Active),
-            name_prefix: Some("ac.".into()),
+            name_prefix: Some("ÉC.".into()),
             after: Some(ClientCursor { name: "Acme".into(), id }),
             ..ClientQuery::default()
         };
@@ -687,7 +781,7 @@ mod tests {
             doc! {
                 "userId": user_oid(user),
                 "status": "active",
-                "name": { "$regex": "^ac\\.", "$options": "i" },
+                "nameKey": { "$gte": "éc.", "$lt": "éc/" },
                 "$or": [{ "name": { "$gt": "Acme" } }, { "name": "Acme", "_id": { "$gt": client_oid(id) } }],
             }
         );

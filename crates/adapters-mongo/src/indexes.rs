@@ -128,7 +128,8 @@ fn normalized_keys(keys: &Document) -> Vec<(String, String)> {
 
 /// Every index of every collection: the schema's nine (with decision 3's TTL on `deletedAt` for
 /// deleted conversations instead of the schema's TTL on `createdAt`), one per platform on the
-/// connections' `nextSyncAt` for the sync queue, and those of the collections added by decisions
+/// connections' `nextSyncAt` for the sync queue, `{ userId, nameKey }` for the clients' name
+/// search, and those of the collections added by decisions
 /// 2, 4, 8 and 9. `deleted_retention` is how long a deleted conversation is kept.
 ///
 /// The sync queue's indexes are partial, on `connected: true`: they hold only the connections that
@@ -166,8 +167,11 @@ pub fn index_specs(deleted_retention: Duration) -> Vec<IndexSpec> {
         // A backstop only: `take` refuses an expired state itself (see `authorizations`).
         IndexSpec::new(authorizations::COLLECTION, doc! { "expiresAt": 1 }).ttl(Duration::ZERO),
     ];
-    // After the schema's three indexes of `clients`, so that its nine stay first and in its order.
-    specs.splice(3..3, sync_queue);
+    // The name search's range on the lowercased name (see `clients`); the schema's `{ userId,
+    // name }` stays for the list's sort by name.
+    let name_search = IndexSpec::new(clients::COLLECTION, doc! { "userId": 1, "nameKey": 1 });
+    // After the schema's three indexes of `clients`, so that its nine stay in its order.
+    specs.splice(3..3, sync_queue.chain([name_search]));
     specs
 }
 
@@ -213,19 +217,22 @@ impl fmt::Display for IndexChange {
     }
 }
 
-/// What a migration did; empty when every index was already as it must be.
+/// What a migration did; empty when every index was already as it must be and every client
+/// document had its `nameKey`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MigrationReport {
     /// The changes, in the order they were made.
     pub changes: Vec<IndexChange>,
     /// How many indexes were already as they must be.
     pub unchanged: usize,
+    /// How many client documents lacked the search key `nameKey` and got it.
+    pub name_keys_written: u64,
 }
 
 impl MigrationReport {
     /// Whether the migration changed nothing.
     pub fn is_unchanged(&self) -> bool {
-        self.changes.is_empty()
+        self.changes.is_empty() && self.name_keys_written == 0
     }
 }
 
@@ -315,7 +322,7 @@ mod tests {
         let schema: Vec<String> = specs
             .iter()
             .filter(|s| s.collection == "clients" || s.collection == "conversations")
-            .filter(|s| !s.name().contains("nextSyncAt"))
+            .filter(|s| !s.name().contains("nextSyncAt") && !s.name().contains("nameKey"))
             .map(ToString::to_string)
             .collect();
         assert_eq!(
@@ -336,11 +343,13 @@ mod tests {
     }
 
     #[test]
-    fn the_sync_queue_and_the_oauth_states_have_their_indexes() {
+    fn the_sync_queue_the_name_search_and_the_oauth_states_have_their_indexes() {
         let specs = index_specs(NINETY_DAYS);
         let added: Vec<String> = specs
             .iter()
-            .filter(|s| s.name().contains("nextSyncAt") || s.collection == "oauth_states")
+            .filter(|s| {
+                s.name().contains("nextSyncAt") || s.name().contains("nameKey") || s.collection == "oauth_states"
+            })
             .map(ToString::to_string)
             .collect();
         assert_eq!(
@@ -354,6 +363,7 @@ mod tests {
                  partialFilterExpression: { \"platforms.metaAds.connected\": true }",
                 "clients.platforms.linkedinAds.nextSyncAt_1 { \"platforms.linkedinAds.nextSyncAt\": 1 } \
                  partialFilterExpression: { \"platforms.linkedinAds.connected\": true }",
+                "clients.userId_1_nameKey_1 { \"userId\": 1, \"nameKey\": 1 }",
                 "oauth_states.state_1 { \"state\": 1 } unique",
                 "oauth_states.expiresAt_1 { \"expiresAt\": 1 } expireAfterSeconds: 0",
             ]

@@ -22,6 +22,68 @@
 //!
 //! Tokens arrive already sealed (`SealedToken`, decision 2) and are stored as that ciphertext, so
 //! this crate needs no cipher; no document type's `Debug` prints one.
+//!
+//! Other tools reach the same data through the same stores: [`MongoConfig::new`] with the URI and
+//! the database, [`MongoStores::connect`], then either a store's own methods (each implements its
+//! `domain::ports` trait) or [`MongoStores::ports`], the domain's `Stores`, for the domain's services.
+//!
+//! # Example: a user's conversations
+//!
+//! Opens the stores on a fresh database, stores two conversations and lists them, newest first.
+//! It needs a server: it runs against the MongoDB-wire test server when `CONGO_URI` is set (as
+//! `make test` does, see `scripts/with-test-servers.sh`) and otherwise only says so.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! use adapters_mongo::{MongoConfig, MongoStores};
+//! use chrono::{TimeZone, Utc};
+//! use domain::conversation::{Conversation, ConversationTitle};
+//! use domain::ids::{ClientId, ConversationId, UserId};
+//! use domain::paging::ConversationQuery;
+//! use secrecy::SecretString;
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let Some(uri) = std::env::var("CONGO_URI").ok().filter(|u| !u.trim().is_empty()) else {
+//!         println!("CONGO_URI is not set, so there is no server to run against; `make test` sets it");
+//!         return Ok(());
+//!     };
+//!     // A database of its own, so that the example never sees anyone else's documents.
+//!     let database = format!("doctest_{}", bson::oid::ObjectId::new().to_hex());
+//!     let mut config = MongoConfig::new(SecretString::from(uri), database);
+//!     config.server_selection_timeout = Duration::from_secs(10);
+//!     let stores = MongoStores::connect(&config).await?;
+//!     stores.migrate().await?;
+//!     let ports = stores.ports();
+//!
+//!     let user = UserId::parse("64b000000000000000000007")?;
+//!     let client = ClientId::parse("64b0000000000000000000c1")?;
+//!     let at = |hour| Utc.with_ymd_and_hms(2026, 10, 1, hour, 0, 0).unwrap();
+//!     for (id, title, hour) in [
+//!         ("3f2b8c1e-6d4a-4b7e-9c1f-2a5d8e9b0c47", "October report", 9),
+//!         ("8d1e4c2a-0b7f-4e3a-9d5c-6f2a1b0e9c38", "Q4 budget", 10),
+//!     ] {
+//!         let title = Some(ConversationTitle::new(title)?);
+//!         let conversation = Conversation::start(ConversationId::parse(id)?, user, client, title, at(hour));
+//!         ports.conversations.insert(&conversation).await?;
+//!     }
+//!
+//!     let page = ports.conversations.list(user, &ConversationQuery::default()).await?;
+//!     for c in &page.items {
+//!         println!("{} {} ({} messages)", c.last_message_at, c.title.as_ref().map_or("untitled", |t| t.as_str()), c.message_count);
+//!     }
+//!     let titles: Vec<&str> = page.items.iter().filter_map(|c| c.title.as_ref()).map(|t| t.as_str()).collect();
+//!     assert_eq!(titles, ["Q4 budget", "October report"]);
+//!     assert!(page.next.is_none());
+//!     // Another user sees none of them.
+//!     let other = UserId::parse("64b000000000000000000008")?;
+//!     assert!(ports.conversations.list(other, &ConversationQuery::default()).await?.items.is_empty());
+//!
+//!     stores.database().drop().await?;
+//!     Ok(())
+//! }
+//! ```
 
 mod authorizations;
 mod clients;
@@ -54,7 +116,8 @@ pub use crate::conversations::MongoConversationStore;
 pub use crate::daily::MongoDailyStore;
 pub use crate::demo::MongoDemoDataStore;
 pub use crate::error::MongoError;
-pub use crate::indexes::{IndexChange, IndexSpec, MigrationReport, index_specs};
+pub use crate::indexes::{IndexChange, MigrationReport};
+use crate::indexes::{IndexSpec, index_specs};
 pub use crate::job_lock::MongoJobLock;
 pub use crate::rate_limits::MongoRateLimitStore;
 pub use crate::snapshots::MongoSnapshotStore;
@@ -174,15 +237,23 @@ impl MongoStores {
     }
 
     /// Creates every index that is missing, replaces every index whose options differ, and drops
-    /// the schema's TTL on `createdAt`; logs each change. Running it again changes nothing.
+    /// the schema's TTL on `createdAt`; then writes the search key `nameKey` on every client
+    /// document that lacks it (one written before the field existed; see `clients`). Logs each
+    /// change. Running it again changes nothing.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] when the server cannot be reached, [`StoreError::Unexpected`]
-    /// when it refuses an index.
+    /// when it refuses an index or a write.
     #[tracing::instrument(skip(self), fields(database = %self.database.name()))]
     pub async fn migrate(&self) -> Result<MigrationReport, StoreError> {
-        let report = indexes::migrate(&self.database, &self.indexes()).await?;
-        tracing::info!(changes = report.changes.len(), unchanged = report.unchanged, "indexes migrated");
+        let mut report = indexes::migrate(&self.database, &self.indexes()).await?;
+        report.name_keys_written = clients::backfill_name_keys(&self.database).await?;
+        tracing::info!(
+            changes = report.changes.len(),
+            unchanged = report.unchanged,
+            name_keys_written = report.name_keys_written,
+            "indexes migrated"
+        );
         Ok(report)
     }
 
@@ -204,7 +275,7 @@ impl MongoStores {
     }
 
     /// The indexes [`Self::migrate`] maintains.
-    pub fn indexes(&self) -> Vec<IndexSpec> {
+    pub(crate) fn indexes(&self) -> Vec<IndexSpec> {
         index_specs(self.deleted_retention)
     }
 

@@ -36,3 +36,8 @@ async fn concurrent_first_saves_of_one_day_store_one_document() {
 async fn the_server_answers_a_ping() {
     checks::the_server_answers_a_ping(&congo().await).await;
 }
+
+#[tokio::test]
+async fn migrate_backfills_the_name_key_of_older_client_documents() {
+    checks::migrate_backfills_the_name_key_of_older_client_documents(&congo().await).await;
+}

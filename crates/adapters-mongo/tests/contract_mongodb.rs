@@ -38,6 +38,7 @@ on_mongodb!(
     daily_documents_on_the_server_have_their_field_types
     concurrent_first_saves_of_one_day_store_one_document
     migrate_replaces_indexes_whose_options_differ_and_drops_the_createdat_ttl
+    migrate_backfills_the_name_key_of_older_client_documents
 );
 
 #[tokio::test]

@@ -3,7 +3,8 @@
 //! run on it): the index migration, and duplicate keys becoming `AlreadyExists`. (It cannot drop an
 //! index, so replacing one is checked on CongoDB; its `findAndModify` is not isolated under
 //! concurrency, so concurrent counters are checked on CongoDB too.) The daily figures' contracts,
-//! which need only upserts and finds, run here as well, so that store is checked on two servers.
+//! which need only upserts and finds, run here as well, so that store is checked on two servers; so
+//! do the client name search's, a range on `nameKey`.
 
 mod support;
 
@@ -36,6 +37,7 @@ on_jongodb!(
     concurrent_acquires_of_a_new_lease_grant_it_once
     daily_documents_on_the_server_have_their_field_types
     concurrent_first_saves_of_one_day_store_one_document
+    migrate_backfills_the_name_key_of_older_client_documents
 );
 
 #[tokio::test]
@@ -64,4 +66,27 @@ daily_contracts_on_jongodb!(
     a_range_longer_than_the_limit_reads_only_its_last_days
     saving_no_daily_records_is_fine
     concurrent_daily_saves_of_different_days_all_land
+);
+
+/// The name search's contracts, on fresh jongodb stores: a range on `nameKey` needs no aggregation
+/// expression, so the search (and its back-fill, above) is checked on a second server as well.
+macro_rules! client_search_contracts_on_jongodb {
+    ($($contract:ident)*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread")]
+            async fn $contract() {
+                store_contract::clients::$contract(jongo().await.ports()).await;
+            }
+        )*
+    };
+}
+
+client_search_contracts_on_jongodb!(
+    name_prefix_search_ignores_case
+    name_prefix_is_matched_literally
+    name_prefix_with_a_nul_finds_nothing
+    name_prefix_with_pattern_characters_matches_them_literally
+    name_prefix_search_ignores_unicode_case
+    name_prefix_without_a_match_is_an_empty_page
+    a_renamed_client_is_searched_by_its_new_name
 );

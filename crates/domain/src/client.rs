@@ -48,7 +48,8 @@ impl ClientEmail {
         let trimmed = raw.trim();
         let parsed = email_address::EmailAddress::from_str(trimmed)
             .map_err(|_| ValidationError::new("email", "must be an e-mail address such as client@example.com"))?;
-        if trimmed.len() > Self::MAX_CHARS {
+        // Counted in characters, as JSON Schema's `maxLength` (and so the API's document) counts.
+        if trimmed.chars().count() > Self::MAX_CHARS {
             return Err(ValidationError::new("email", format!("must be at most {} characters", Self::MAX_CHARS)));
         }
         Ok(Self(parsed.as_str().to_owned()))
@@ -69,7 +70,7 @@ impl LogoUrl {
     pub const MAX_CHARS: usize = 2048;
 
     /// Trims and checks a URL: a URI as RFC 3986 defines it (ASCII only, special characters
-    /// percent-encoded), scheme `https`, with a host.
+    /// percent-encoded), scheme `https`, with a host and no credentials (`user:password@`).
     ///
     /// # Errors
     /// [`ValidationError`] on `logo` when it is not such a URL.
@@ -88,6 +89,12 @@ impl LogoUrl {
         let has_host = uri.authority().is_some_and(|a| !a.host().is_empty());
         if !uri.scheme().as_str().eq_ignore_ascii_case("https") || !has_host {
             return Err(ValidationError::new("logo", "must be an https URL with a host"));
+        }
+        if uri.authority().is_some_and(|a| a.userinfo().is_some()) {
+            return Err(ValidationError::new(
+                "logo",
+                "must not carry a user name or password (user:password@host); give the public URL of the image",
+            ));
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -261,6 +268,19 @@ mod tests {
             "https://a.com/%2",
         ] {
             assert_eq!(LogoUrl::new(bad).unwrap_err().field(), "logo", "{bad}");
+        }
+    }
+
+    #[test]
+    fn logos_must_not_carry_credentials() {
+        for bad in [
+            "https://user:pw@cdn.acme.com/logo.png",
+            "https://user@cdn.acme.com/logo.png",
+            "https://@cdn.acme.com/l.png",
+        ] {
+            let err = LogoUrl::new(bad).unwrap_err();
+            assert_eq!(err.field(), "logo", "{bad}");
+            assert!(err.message().contains("password"), "{bad}: {}", err.message());
         }
     }
 

@@ -44,7 +44,9 @@
 //! comparison are not combined beyond their change, so that coincidences between unrelated numbers
 //! do not support a figure; for the same reason a percent change between rows is tried only when
 //! the results offer few enough pairs that a chance match is unlikely (`9% more` between two
-//! platforms, `9.2%` between four campaigns). Hedges widen the match: `about 1,200` is to the
+//! platforms, `9.2%` between four campaigns), and only in the direction the words around it give
+//! (`rose`, `more`; `fell`, `lower`), either when they give none. A zero matches within its written
+//! precision too (`rose 0.0%`). Hedges widen the match: `about 1,200` is to the
 //! nearest hundred; `over`, `more than`, `at least` and `1,000+` allow up to a quarter more;
 //! `under`, `less than`, `nearly` and `almost` down to a fifth less. A figure written as a result
 //! string writes it, beside the same word (the `1%` of a campaign named
@@ -1162,10 +1164,57 @@ fn ratio_of_two(list: &[f64], w: Window) -> bool {
     })
 }
 
-/// Whether the percent change between two values of the sorted `list`, up or down, is in `w`.
-fn percent_change(list: &[f64], w: Window) -> bool {
-    ratio_of_two(list, Window { lo: 1.0 + w.lo / 100.0, hi: 1.0 + w.hi / 100.0 })
-        || (w.lo < 100.0 && ratio_of_two(list, Window { lo: (1.0 - w.hi / 100.0).max(0.0), hi: 1.0 - w.lo / 100.0 }))
+/// Which way a percent change goes, as the answer words it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    /// `rose 9%`, `9% more`.
+    Rise,
+    /// `fell 9%`, `9% lower`.
+    Fall,
+}
+
+/// Words after a percentage that make it a rise (`9% more`) or a fall (`9% lower`).
+const RISE_AFTER: [&str; 9] = ["more", "higher", "up", "above", "increase", "rise", "growth", "jump", "gain"];
+const FALL_AFTER: [&str; 10] =
+    ["less", "lower", "down", "below", "fewer", "decrease", "drop", "decline", "fall", "cheaper"];
+/// Words before a percentage (past `by`) that make it a rise (`rose 9%`) or a fall (`fell 9%`).
+const RISE_BEFORE: [&str; 10] =
+    ["rose", "grew", "increased", "up", "jumped", "climbed", "gained", "rising", "growing", "higher"];
+const FALL_BEFORE: [&str; 10] =
+    ["fell", "dropped", "decreased", "down", "declined", "lost", "slipped", "falling", "dropping", "lower"];
+
+/// The direction the words around `figure` give its change, if they give one.
+fn direction(answer: &str, figure: &Figure) -> Option<Direction> {
+    let after = word_after_text(answer, figure.detail.core.end);
+    let mut before = word_before_text(answer, figure.detail.core.start);
+    if before.as_deref() == Some("by") {
+        let by = answer.get(..figure.detail.core.start).and_then(|head| head.rfind("by")).unwrap_or(0);
+        before = word_before_text(answer, by);
+    }
+    let is = |word: &Option<String>, list: &[&str]| word.as_deref().is_some_and(|w| list.contains(&w));
+    if is(&after, &RISE_AFTER) || is(&before, &RISE_BEFORE) {
+        Some(Direction::Rise)
+    } else if is(&after, &FALL_AFTER) || is(&before, &FALL_BEFORE) {
+        Some(Direction::Fall)
+    } else {
+        None
+    }
+}
+
+/// The ratios a percent change of `w` stands for, in the directions `towards` allows (both when
+/// the answer does not say): a rise (`1 + x/100`) and, below 100%, a fall (`1 - x/100`), each with
+/// its width in ratio space (the log of its ends' quotient; a fall to zero has none).
+fn change_windows(w: Window, towards: Option<Direction>) -> Vec<(Window, f64)> {
+    let mut windows = Vec::with_capacity(2);
+    if towards != Some(Direction::Fall) {
+        windows
+            .push((Window { lo: 1.0 + w.lo / 100.0, hi: 1.0 + w.hi / 100.0 }, ((100.0 + w.hi) / (100.0 + w.lo)).ln()));
+    }
+    if towards != Some(Direction::Rise) && w.lo < 100.0 {
+        let width = if w.hi < 100.0 { ((100.0 - w.lo) / (100.0 - w.hi)).ln() } else { 0.0 };
+        windows.push((Window { lo: (1.0 - w.hi / 100.0).max(0.0), hi: 1.0 - w.lo / 100.0 }, width));
+    }
+    windows
 }
 
 /// The last word of `text` before byte `at`, lowercased, past punctuation.
@@ -1468,18 +1517,20 @@ impl Pool {
                 ))
     }
 
-    /// Whether a percent change of window `w` is unlikely to match a pair of parts by chance: the
-    /// pairs the results offer, times the chance that one pair's ratio falls in the window (ratios
-    /// taken as spread evenly over two orders of magnitude either way), stays below one in ten.
-    /// So across two platforms `9% more` is tried; across four campaigns with a dozen metrics it
-    /// must be written `9.2%`.
-    fn unlikely_by_chance(&self, pick: impl Fn(&str) -> bool, w: Window) -> bool {
+    /// Whether `w` is a percent change between two parts of one list, in the direction the answer
+    /// gives it (either, when it gives none), tried only where a match is unlikely by chance: the
+    /// pairs the results offer, times the chance that one pair's ratio falls in the windows tried
+    /// (ratios taken as spread evenly over two orders of magnitude either way), stays below one in
+    /// ten. So across two platforms `9% more` is tried; across four campaigns with a dozen metrics
+    /// it must be written `9.2%`; and `rose 99%` is tried although a 99% fall (a ratio between
+    /// 0.005 and 0.015) would be too wide a window.
+    fn percent_change(&self, pick: impl Fn(&str) -> bool + Copy, w: Window, towards: Option<Direction>) -> bool {
         let pairs: usize = Self::lists(&self.parts, pick).map(|list| list.len() * list.len().saturating_sub(1)).sum();
         let pairs = u32::try_from(pairs).map_or(f64::MAX, f64::from);
-        // The window in ratio space, up (1 + x/100) and down (1 - x/100), over ln(100²).
-        let up = ((100.0 + w.hi) / (100.0 + w.lo)).ln();
-        let down = if w.hi < 100.0 { ((100.0 - w.lo) / (100.0 - w.hi)).ln() } else { 0.0 };
-        pairs * (up + down) / 100f64.powi(2).ln() < 0.1
+        let windows = change_windows(w, towards);
+        let width: f64 = windows.iter().map(|(_, width)| width).sum();
+        pairs * width / 100f64.powi(2).ln() < 0.1
+            && windows.iter().any(|(window, _)| Self::lists(&self.parts, pick).any(|list| ratio_of_two(list, *window)))
     }
 
     /// Whether `w` holds a whole number no larger than the longest list (`top 3`, `2 of them`).
@@ -1503,11 +1554,17 @@ impl Pool {
         }
         if figure.value == 0.0 {
             let keys = figure.detail.noun;
-            return self.direct(|k| keys.is_none_or(|keys| keys.contains(&k)), w).then_some("a zero");
+            if self.direct(|k| keys.is_none_or(|keys| keys.contains(&k)), w) {
+                return Some("a zero");
+            }
+            // "rose 0.0%": a change between two parts too small to show at the precision written.
+            let ratios = |k: &str| !matches!(category(k), Category::Days | Category::Other);
+            let change = figure.kind == FigureKind::Percent && !figure.detail.points;
+            return (change && self.percent_change(ratios, w, direction(answer, figure))).then_some("a percent change");
         }
         match figure.kind {
             FigureKind::Percent if figure.detail.points => self.points(w),
-            FigureKind::Percent => self.percent(w),
+            FigureKind::Percent => self.percent(w, direction(answer, figure)),
             FigureKind::Money => self.money(w),
             FigureKind::Multiple => self.multiple(w),
             FigureKind::Duration => self.duration(w),
@@ -1553,7 +1610,7 @@ impl Pool {
         rules.iter().find(|(_, rule)| rule()).map(|(name, _)| *name)
     }
 
-    fn percent(&self, w: Window) -> Option<&'static str> {
+    fn percent(&self, w: Window, towards: Option<Direction>) -> Option<&'static str> {
         let percents = |k: &str| category(k) == Category::Percent;
         let ratios = |k: &str| !matches!(category(k), Category::Days | Category::Other);
         let rules: [(&'static str, &dyn Fn() -> bool); 7] = [
@@ -1563,10 +1620,7 @@ impl Pool {
             ("the shares of the top rows", &|| any_in(&self.top_shares, w)),
             ("the rest of 100", &|| Self::lists(&self.parts, percents).any(|list| any_in(list, w.rest_of_100()))),
             ("a share of a total", &|| self.share_of_whole(w)),
-            ("a percent change", &|| {
-                self.unlikely_by_chance(ratios, w)
-                    && Self::lists(&self.parts, ratios).any(|list| percent_change(list, w))
-            }),
+            ("a percent change", &|| self.percent_change(ratios, w, towards)),
         ];
         rules.iter().find(|(_, rule)| rule()).map(|(name, _)| *name)
     }
@@ -1937,6 +1991,18 @@ mod tests {
         // Retargeting's CPC (0.75) is 14.8% below Lookalike's (0.88).
         assert!(check("Retargeting's CPC is 14.8% lower.", &many).grounded);
         assert_eq!(flagged("Retargeting's CPC is 15% lower.", &many), ["15%"], "too coarse among 100 pairs");
+    }
+
+    #[test]
+    fn a_change_is_tried_in_the_direction_the_answer_gives_it() {
+        let two = vec![results(&[("spend", 1990.0)]).remove(0), results(&[("spend", 1000.0)]).remove(0)];
+        // A 99% fall is too wide a window to try between two rows; a 99% rise is not.
+        assert!(check("Spend rose 99% from Meta to Google.", &two).grounded);
+        assert!(check("Google spent 99% more than Meta.", &two).grounded);
+        assert_eq!(flagged("Google spent 99% less than Meta.", &two), ["99%"]);
+        // A change too small for the precision written rounds to zero.
+        let even = vec![results(&[("spend", 1000.2)]).remove(0), results(&[("spend", 1000.0)]).remove(0)];
+        assert!(check("Spend rose 0.0% from Meta to Google.", &even).grounded);
     }
 
     #[test]

@@ -209,6 +209,95 @@ pub async fn name_prefix_is_matched_literally(stores: Stores) {
     assert!(found("a.*").await.is_empty());
 }
 
+/// The names of the clients of `user(1)` whose name starts with `prefix`, in list order.
+async fn found_by(stores: &Stores, prefix: &str) -> Vec<String> {
+    let query = ClientQuery { name_prefix: Some(prefix.into()), ..query(100) };
+    let page = stores.clients.list(user(1), &query).await.unwrap();
+    assert_eq!(page.next, None, "one page holds every match");
+    page.items.into_iter().map(|c| c.name.as_str().to_owned()).collect()
+}
+
+/// A prefix holding a NUL (which no name holds) finds nothing and is no error, alone or after
+/// other characters.
+pub async fn name_prefix_with_a_nul_finds_nothing(stores: Stores) {
+    let owner = user(1);
+    insert_all(&stores, &[client(owner, 1, "Acme"), client(owner, 2, "Start")]).await;
+
+    assert!(found_by(&stores, "\0").await.is_empty());
+    assert!(found_by(&stores, "Acme\0").await.is_empty());
+    assert!(found_by(&stores, "\0Acme").await.is_empty());
+    assert_eq!(found_by(&stores, "Ac").await, ["Acme"], "the store still answers after them");
+}
+
+/// Every character a regular expression gives a meaning (`.*`, `(`, `[`, `\`, `^`, `$`) matches
+/// only itself, at the start of a prefix too, and an anchor is no anchor.
+pub async fn name_prefix_with_pattern_characters_matches_them_literally(stores: Stores) {
+    let owner = user(1);
+    let names = ["^Caret", "$Dollar", "(Paren", "[Bracket", "\\Back", ".*Star", "Plain", "Caret"];
+    let clients: Vec<Client> = (1..).zip(names).map(|(n, name)| client(owner, n, name)).collect();
+    insert_all(&stores, &clients).await;
+
+    assert_eq!(found_by(&stores, "^").await, ["^Caret"]);
+    assert_eq!(found_by(&stores, "^c").await, ["^Caret"]);
+    assert_eq!(found_by(&stores, "c").await, ["Caret"]);
+    assert_eq!(found_by(&stores, "$").await, ["$Dollar"]);
+    assert_eq!(found_by(&stores, "(").await, ["(Paren"]);
+    assert_eq!(found_by(&stores, "(p").await, ["(Paren"]);
+    assert_eq!(found_by(&stores, "[").await, ["[Bracket"]);
+    assert_eq!(found_by(&stores, "\\").await, ["\\Back"]);
+    assert_eq!(found_by(&stores, "\\b").await, ["\\Back"]);
+    assert_eq!(found_by(&stores, ".*").await, [".*Star"]);
+    assert_eq!(found_by(&stores, ".").await, [".*Star"]);
+    assert!(found_by(&stores, "*").await.is_empty());
+    assert!(found_by(&stores, ".*p").await.is_empty());
+    assert!(found_by(&stores, "[pb]").await.is_empty());
+}
+
+/// Case is ignored beyond ASCII: `É` and `é` find each other, every character is compared
+/// lowercased on its own (`ΑΣ` finds `ΑΣΑ`), but accents are not ignored (`e` does not find `é`).
+pub async fn name_prefix_search_ignores_unicode_case(stores: Stores) {
+    let owner = user(1);
+    let names = ["Éclair", "école", "ÉCOLE NORMALE", "Eclipse", "Straße", "ΑΣΑ Travel"];
+    let clients: Vec<Client> = (1..).zip(names).map(|(n, name)| client(owner, n, name)).collect();
+    insert_all(&stores, &clients).await;
+
+    let accented = ["ÉCOLE NORMALE", "Éclair", "école"];
+    assert_eq!(found_by(&stores, "é").await, accented);
+    assert_eq!(found_by(&stores, "É").await, accented);
+    assert_eq!(found_by(&stores, "ÉCO").await, ["ÉCOLE NORMALE", "école"]);
+    assert_eq!(found_by(&stores, "écl").await, ["Éclair"]);
+    assert_eq!(found_by(&stores, "e").await, ["Eclipse"]);
+    assert_eq!(found_by(&stores, "STRAß").await, ["Straße"]);
+    assert_eq!(found_by(&stores, "ΑΣ").await, ["ΑΣΑ Travel"]);
+    assert_eq!(found_by(&stores, "ασα").await, ["ΑΣΑ Travel"]);
+}
+
+/// A prefix no name starts with is an empty last page, not an error.
+pub async fn name_prefix_without_a_match_is_an_empty_page(stores: Stores) {
+    let owner = user(1);
+    insert_all(&stores, &[client(owner, 1, "Acme"), client(user(2), 2, "Zeta")]).await;
+
+    let query = ClientQuery { name_prefix: Some("zeta".into()), ..query(10) };
+    let page = stores.clients.list(owner, &query).await.unwrap();
+    assert!(page.items.is_empty() && page.next.is_none(), "{page:?}");
+    assert!(found_by(&stores, "acmez").await.is_empty());
+    assert!(found_by(&stores, "\u{10FFFF}").await.is_empty());
+}
+
+/// A renamed client is found by its new name, and no longer by its old one.
+pub async fn a_renamed_client_is_searched_by_its_new_name(stores: Stores) {
+    let owner = user(1);
+    stores.clients.insert(&client(owner, 1, "Acme")).await.unwrap();
+
+    let rename = ClientChanges { name: Some(ClientName::new("Éclat Studio").unwrap()), ..ClientChanges::default() };
+    stores.clients.update(owner, client_id(1), rename, at(10)).await.unwrap().unwrap();
+    assert!(found_by(&stores, "acme").await.is_empty());
+    assert_eq!(found_by(&stores, "éclat").await, ["Éclat Studio"]);
+    let status = ClientChanges { status: Some(ClientStatus::Inactive), ..ClientChanges::default() };
+    stores.clients.update(owner, client_id(1), status, at(11)).await.unwrap().unwrap();
+    assert_eq!(found_by(&stores, "ÉCLAT").await, ["Éclat Studio"], "other changes keep the name's key");
+}
+
 /// An update changes the fields it names (clearing optional ones on `Some(None)`), stamps
 /// `updated_at`, keeps everything else, and returns the client as stored.
 pub async fn client_update_changes_only_what_it_names(stores: Stores) {

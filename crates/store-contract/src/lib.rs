@@ -85,6 +85,11 @@ macro_rules! contract_tests {
             clients::client_list_filters_by_status
             clients::name_prefix_search_ignores_case
             clients::name_prefix_is_matched_literally
+            clients::name_prefix_with_a_nul_finds_nothing
+            clients::name_prefix_with_pattern_characters_matches_them_literally
+            clients::name_prefix_search_ignores_unicode_case
+            clients::name_prefix_without_a_match_is_an_empty_page
+            clients::a_renamed_client_is_searched_by_its_new_name
             clients::client_update_changes_only_what_it_names
             clients::connections_round_trip_with_every_field
             clients::disconnecting_keeps_the_account_and_figures_but_no_tokens

@@ -25,7 +25,7 @@ use crate::wire::ids::{ClientIdPath, parse_client_id};
     params(ListClientsParams),
     responses(
         (status = 200, body = ClientPage),
-        (status = 400, description = "A bad filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad filter, limit or cursor, or a search longer than 200 characters", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -36,7 +36,7 @@ pub async fn list_clients(
 ) -> Result<Json<ClientPage>, ApiError> {
     let query = ClientQuery {
         status: params.status.as_deref().map(str::parse::<ClientStatus>).transpose()?,
-        name_prefix: params.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
+        name_prefix: params.name_prefix()?,
         after: params.cursor.as_deref().map(cursor::decode_client).transpose()?,
         limit: cursor::parse_limit(params.limit.as_deref(), 20)?,
     };

@@ -20,6 +20,11 @@ use crate::wire::platforms::{
     SyncReportBody,
 };
 
+/// What a `503` means on the routes that call a platform: the shared "store cannot be reached", and
+/// the platform's own reasons.
+const PLATFORM_UNAVAILABLE: &str = "The platform's app is not configured on this server (the detail names the variables), \
+    the platform is rate limiting (see Retry-After), or the store cannot be reached";
+
 /// The state of each platform for a client: connected, account id, status, last sync, token expiry.
 #[utoipa::path(
     get,
@@ -84,7 +89,7 @@ pub async fn disconnect_platform(
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such client of the caller's", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The client is archived", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The platform's app is not configured on this server; the detail names the variables", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The platform's app is not configured on this server (the detail names the variables), or the store cannot be reached", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn connect_platform(
@@ -186,6 +191,8 @@ pub async fn oauth_callback(
         (status = 404, description = "No such client of the caller's, or the platform is not connected", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The platform no longer accepts the connection's access; reconnect", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "The platform failed or refused", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = PLATFORM_UNAVAILABLE, body = Problem, content_type = "application/problem+json",
+            headers(("retry-after" = u64, description = "Seconds to wait, when the platform is rate limiting"))),
     )
 )]
 pub async fn list_accounts(
@@ -213,7 +220,10 @@ pub async fn list_accounts(
         (status = 400, description = "Malformed id, unknown platform, or no account id", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such client of the caller's, or the platform is not connected", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The token cannot see that account", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The token cannot see that account, or the platform no longer accepts the connection's access (reconnect)", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "The platform failed or refused while listing the token's accounts; nothing changed", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = PLATFORM_UNAVAILABLE, body = Problem, content_type = "application/problem+json",
+            headers(("retry-after" = u64, description = "Seconds to wait, when the platform is rate limiting"))),
     )
 )]
 pub async fn choose_account(

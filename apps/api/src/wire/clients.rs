@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use domain::client::{Client, ClientChanges, ClientEmail, ClientName, LogoUrl, NewClient};
 use domain::dates::ClientTimeZone;
-use domain::paging::{ClientCursor, Page};
+use domain::paging::{ClientCursor, ClientQuery, Page};
 use domain::platform::{Platform, PlatformAccount};
 use domain::services::platforms::PlatformService;
 use domain::validation::ValidationError;
@@ -277,8 +277,9 @@ pub struct ListClientsParams {
     #[param(inline, value_type = Option<ClientStatusWire>)]
     #[serde(default, deserialize_with = "empty_as_none")]
     pub status: Option<String>,
-    /// Only clients whose name starts with this (ignoring case and surrounding spaces).
-    #[param(example = "Acme")]
+    /// Only clients whose name starts with this (ignoring case and surrounding spaces), matched
+    /// literally; at most 200 characters, a name's limit.
+    #[param(example = "Acme", max_length = 200)]
     #[serde(default, deserialize_with = "empty_as_none")]
     pub search: Option<String>,
     /// `nextCursor` of the previous page, unchanged.
@@ -289,6 +290,19 @@ pub struct ListClientsParams {
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 20)]
     #[serde(default, deserialize_with = "empty_as_none")]
     pub limit: Option<String>,
+}
+
+impl ListClientsParams {
+    /// The name prefix `search` asks for: `None` when absent or blank.
+    ///
+    /// # Errors
+    /// [`ValidationError`] on `search` when it is longer than its documented `maxLength`.
+    pub fn name_prefix(&self) -> Result<Option<String>, ValidationError> {
+        if let Some(raw) = &self.search {
+            at_most("search", raw, ClientQuery::MAX_SEARCH_CHARS)?;
+        }
+        ClientQuery::name_prefix(self.search.as_deref())
+    }
 }
 
 #[cfg(test)]
@@ -347,6 +361,19 @@ mod tests {
         let params = list_params("limit=%20&search=Ac").unwrap();
         assert_eq!((params.limit.as_deref(), params.search.as_deref()), (Some(" "), Some("Ac")));
         assert!(list_params("sort=").unwrap_err().contains("unknown field"));
+    }
+
+    #[test]
+    fn a_search_longer_than_a_name_is_refused_naming_search() {
+        let longest = "%C3%A9".repeat(200);
+        let params = list_params(&format!("search={longest}")).unwrap();
+        assert_eq!(params.name_prefix().unwrap(), Some("é".repeat(200)), "counts characters, not bytes");
+        let params = list_params(&format!("search={longest}x")).unwrap();
+        assert_eq!(params.name_prefix().unwrap_err().field(), "search");
+        let padded = list_params(&format!("search=%20{longest}")).unwrap();
+        assert_eq!(padded.name_prefix().unwrap_err().field(), "search", "counted before trimming, as documented");
+        assert_eq!(list_params("search=%20%20").unwrap().name_prefix().unwrap(), None);
+        assert_eq!(list_params("search=%00").unwrap().name_prefix().unwrap(), Some("\0".to_owned()));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use adapters_mongo::{IndexChange, MongoConfig, MongoStores};
 use bson::oid::ObjectId;
 use bson::{Bson, Document, doc};
 use domain::conversation::Role;
+use domain::paging::ClientQuery;
 use domain::platform::Platform;
 use domain::ports::{
     AuthorizationStore, ClientStore, ConversationStore, DailyStore, JobLock, NewMessage, StoreError, UserChatbotStore,
@@ -72,6 +73,7 @@ fn expected() -> Vec<Expected> {
             None,
             Some(doc! { "platforms.linkedinAds.connected": true }),
         ),
+        ("clients", "userId_1_nameKey_1", doc! { "userId": 1, "nameKey": 1 }, false, None, None),
         (
             "conversations",
             "userId_1_clientId_1_status_1",
@@ -265,6 +267,7 @@ pub async fn documents_on_the_server_have_the_schemas_field_types(stores: &Mongo
     assert!(analytics.get_document("metrics").unwrap().contains_key("bounceRate"));
     assert!(analytics.get_str("accessToken").unwrap().starts_with("k2025:"), "only the sealed token is stored");
     assert_eq!(client.get_str("timeZone").unwrap(), "Europe/Berlin");
+    assert_eq!(client.get_str("nameKey").unwrap(), "acme corp", "the search key beside the name");
     assert!(matches!(analytics.get("nextSyncAt"), Some(Bson::DateTime(_))), "{analytics}");
     assert_eq!(analytics.get_bool("backfilled"), Ok(true), "{analytics}");
     let google_ads = client.get_document("platforms").unwrap().get_document("googleAds").unwrap();
@@ -440,4 +443,50 @@ pub async fn migrate_replaces_indexes_whose_options_differ_and_drops_the_created
     assert!(by_name(&on_conversations, "createdAt_1").is_none());
     let on_rate_limits = listed(rate_limits).await;
     assert_eq!(by_name(&on_rate_limits, "expiresAt_1").unwrap().options.unwrap().expire_after, Some(Duration::ZERO));
+}
+
+/// The names of `user(1)`'s clients that the name search for `prefix` finds.
+async fn searched(stores: &MongoStores, prefix: &str) -> Vec<String> {
+    let query = ClientQuery { name_prefix: Some(prefix.to_owned()), ..ClientQuery::default() };
+    let page = stores.clients.list(user(1), &query).await.unwrap();
+    page.items.into_iter().map(|c| c.name.as_str().to_owned()).collect()
+}
+
+/// Client documents written before `nameKey` existed are found by the name search once migrated:
+/// the migration writes the key, lowercased beyond ASCII (`É…` found by `é`), on each document
+/// lacking it and on no other, and a second migration writes none.
+pub async fn migrate_backfills_the_name_key_of_older_client_documents(stores: &MongoStores) {
+    let collection = stores.database().collection::<Document>("clients");
+    stores.clients.insert(&client(user(1), 1, "Éclair Bakery")).await.unwrap();
+    stores.clients.insert(&client(user(1), 2, "ACME Corp")).await.unwrap();
+    stores.clients.insert(&client(user(1), 3, "Écho Current")).await.unwrap();
+    // As an older version wrote them: no nameKey.
+    for n in [1, 2] {
+        let id = ObjectId::from_bytes(client_id(n).bytes());
+        collection.update_one(doc! { "_id": id }, doc! { "$unset": { "nameKey": "" } }).await.unwrap();
+    }
+    assert_eq!(searched(stores, "é").await, ["Écho Current"], "a document without the key is not found yet");
+    assert!(searched(stores, "acme").await.is_empty());
+
+    let report = stores.migrate().await.unwrap();
+    assert_eq!(report.name_keys_written, 2, "{report:?}");
+    assert_eq!(searched(stores, "é").await, ["Écho Current", "Éclair Bakery"]);
+    assert_eq!(searched(stores, "ÉCL").await, ["Éclair Bakery"]);
+    assert_eq!(searched(stores, "acme c").await, ["ACME Corp"]);
+    let keys: Vec<String> = collection
+        .find(doc! {})
+        .sort(doc! { "_id": 1 })
+        .await
+        .unwrap()
+        .try_collect::<Vec<Document>>()
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.get_str("nameKey").unwrap().to_owned())
+        .collect();
+    assert_eq!(keys, ["éclair bakery", "acme corp", "écho current"]);
+
+    let again = stores.migrate().await.unwrap();
+    assert_eq!(again.name_keys_written, 0);
+    assert!(again.changes.iter().all(|c| !c.to_string().contains("nameKey")), "{:?}", again.changes);
 }

@@ -291,18 +291,55 @@ async fn the_first_question_names_an_untitled_conversation() {
     assert_eq!(turn.conversation.title.as_ref().map(ConversationTitle::as_str), Some("What did we spend on Meta?"));
 }
 
+/// A model that streams part of an answer, then fails.
+struct FailsMidStream;
+
+#[async_trait::async_trait]
+impl ChatModel for FailsMidStream {
+    async fn complete(&self, _request: &ChatRequest, sink: Arc<dyn AnswerSink>) -> Result<ModelTurn, ChatModelError> {
+        sink.delta("Spend was ").await;
+        sink.delta("$1,2").await;
+        Err(ChatModelError::InvalidResponse("the stream broke off".into()))
+    }
+}
+
+/// Collects the deltas an answer streams.
+#[derive(Default)]
+struct Deltas(Mutex<Vec<String>>);
+
+#[async_trait::async_trait]
+impl AnswerSink for Deltas {
+    async fn delta(&self, text: &str) {
+        self.0.lock().unwrap().push(text.to_owned());
+    }
+
+    async fn tool(&self, _trace: &ToolTrace) {}
+}
+
 #[tokio::test]
-async fn a_model_failure_keeps_the_question_and_gives_the_reserved_place_back() {
+async fn a_model_failure_mid_stream_keeps_only_the_question_and_gives_the_reserved_place_back() {
     let mut mocks = Mocks::new(0);
     let stored = recording_store(&mut mocks);
-    mocks.model.expect_complete().returning(|_, _| Err(ChatModelError::Timeout));
-    mocks.conversations.expect_release_answer().times(1).returning(|_, _| Ok(()));
-    let err =
-        mocks.service(ChatSettings::default()).send(user_id(1), conversation_id(1), content("hi")).await.unwrap_err();
-    assert!(matches!(err, ChatError::Model(ChatModelError::Timeout)));
+    let released = Arc::new(Mutex::new(0));
+    let count = released.clone();
+    mocks.conversations.expect_release_answer().times(1).returning(move |_, _| {
+        *count.lock().unwrap() += 1;
+        Ok(())
+    });
+    let mut service = mocks.service(ChatSettings::default());
+    service.model = Arc::new(FailsMidStream);
+
+    let turn = service.prepare(user_id(1), conversation_id(1), content("What did we spend?")).await.unwrap();
+    assert_eq!(*released.lock().unwrap(), 0, "the place is reserved while the answer is written");
+    let deltas = Arc::new(Deltas::default());
+    let err = turn.answer(deltas.clone()).await.unwrap_err();
+
+    assert!(matches!(err, ChatError::Model(ChatModelError::InvalidResponse(_))), "{err:?}");
+    assert_eq!(*deltas.0.lock().unwrap(), ["Spend was ", "$1,2"], "the deltas went out before the failure");
     let stored = stored.lock().unwrap();
-    assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0].role, Role::User);
+    assert_eq!(stored.len(), 1, "no half-written answer is stored: {stored:?}");
+    assert_eq!((stored[0].role, stored[0].content.as_str()), (Role::User, "What did we spend?"));
+    assert_eq!(*released.lock().unwrap(), 1, "the answer's reserved place is given back once");
 }
 
 #[tokio::test]

@@ -1,5 +1,7 @@
 //! The domain's use cases over the in-memory stores, with the offline analyst and a clock the tests
-//! move: the rules that span several ports (cap, rate limit, re-activation, retention) end to end.
+//! move: the rules that span several ports (cap, rate limit, re-activation, retention, ownership)
+//! end to end. Real stores rather than mocks wherever a rule is about what is stored: a mock that
+//! answers "not found" would pass whether or not the rule is kept.
 
 use std::sync::{Arc, Mutex};
 
@@ -7,13 +9,14 @@ use adapters_llm::OfflineAnalyst;
 use adapters_memory::MemoryStores;
 use adapters_system::RandomIds;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use domain::client::{ClientName, NewClient};
+use domain::client::{ClientChanges, ClientName, ClientStatus, NewClient};
 use domain::conversation::{ConversationChanges, ConversationLimits, ConversationStatus, MessageContent, Role};
 use domain::dates::ClientTimeZone;
 use domain::ids::{ConversationId, UserId};
+use domain::paging::{ClientQuery, ConversationQuery};
 use domain::ports::{Clock, DemoDataStore, IdGenerator};
 use domain::services::chat::{ChatError, ChatPorts, ChatService, ChatSettings};
-use domain::services::clients::ClientService;
+use domain::services::clients::{ClientError, ClientService};
 use domain::services::conversations::{ConversationError, ConversationService};
 use domain::services::rate_limit::{RateLimitPolicy, RateLimiter};
 use domain::services::retention::{RetentionOutcome, RetentionService};
@@ -42,6 +45,8 @@ struct World {
     chat: ChatService,
     retention: RetentionService,
     user: UserId,
+    /// Another user, whose records `user` must never reach.
+    stranger: UserId,
 }
 
 async fn world(settings: ChatSettings, policy: RateLimitPolicy) -> World {
@@ -75,18 +80,17 @@ async fn world(settings: ChatSettings, policy: RateLimitPolicy) -> World {
         retention: RetentionService::new(stores.conversations.clone(), stores.job_lock, clock.clone(), 90, "test"),
         clock,
         user: UserId::parse("64b000000000000000000007").unwrap(),
+        stranger: UserId::parse("64b000000000000000000008").unwrap(),
     }
+}
+
+fn new_client(name: &str) -> NewClient {
+    NewClient { name: ClientName::new(name).unwrap(), email: None, logo: None, time_zone: ClientTimeZone::UTC }
 }
 
 impl World {
     async fn new_conversation(&self) -> ConversationId {
-        let new = NewClient {
-            name: ClientName::new("Acme Corp").unwrap(),
-            email: None,
-            logo: None,
-            time_zone: ClientTimeZone::UTC,
-        };
-        let client = self.clients.create(self.user, new).await.unwrap();
+        let client = self.clients.create(self.user, new_client("Acme Corp")).await.unwrap();
         self.conversations.start(self.user, client.id, None).await.unwrap().id
     }
 
@@ -192,4 +196,47 @@ async fn retention_archives_idle_conversations_and_purges_long_deleted_ones() {
     let RetentionOutcome::Ran(report) = w.retention.run().await.unwrap() else { panic!("the lease is free") };
     assert_eq!(report.purged, 0);
     assert_eq!(w.status(idle).await.unwrap(), ConversationStatus::Archived);
+}
+
+#[tokio::test]
+async fn another_users_client_is_in_the_store_but_no_use_case_reaches_it() {
+    let w = world(ChatSettings::default(), RateLimitPolicy::default()).await;
+    let theirs = w.clients.create(w.stranger, new_client("Their Corp")).await.unwrap();
+    assert_eq!(w.clients.get(w.stranger, theirs.id).await.unwrap(), theirs, "it exists, for its owner");
+
+    assert!(matches!(w.clients.get(w.user, theirs.id).await, Err(ClientError::NotFound)));
+    let rename = ClientChanges { name: Some(ClientName::new("Hijacked").unwrap()), ..ClientChanges::default() };
+    assert!(matches!(w.clients.update(w.user, theirs.id, rename).await, Err(ClientError::NotFound)));
+    assert!(matches!(w.clients.archive(w.user, theirs.id).await, Err(ClientError::NotFound)));
+    let search = ClientQuery { name_prefix: Some("their".into()), ..ClientQuery::default() };
+    assert!(w.clients.list(w.user, &search).await.unwrap().items.is_empty());
+    assert!(w.clients.list(w.user, &ClientQuery::default()).await.unwrap().items.is_empty());
+    assert!(matches!(w.conversations.start(w.user, theirs.id, None).await, Err(ConversationError::ClientNotFound)));
+    let about_theirs = ConversationQuery { client_id: Some(theirs.id), ..ConversationQuery::default() };
+    assert!(matches!(w.conversations.list(w.user, &about_theirs).await, Err(ConversationError::ClientNotFound)));
+
+    let unchanged = w.clients.get(w.stranger, theirs.id).await.unwrap();
+    assert_eq!(unchanged, theirs, "nothing the other user tried changed it");
+    assert_eq!(unchanged.status, ClientStatus::Active);
+    assert_eq!(w.clients.list(w.stranger, &search).await.unwrap().items, vec![theirs]);
+}
+
+#[tokio::test]
+async fn another_users_conversation_is_in_the_store_but_no_use_case_reaches_it() {
+    let w = world(ChatSettings::default(), RateLimitPolicy::default()).await;
+    let client = w.clients.create(w.stranger, new_client("Their Corp")).await.unwrap();
+    let theirs = w.conversations.start(w.stranger, client.id, None).await.unwrap().id;
+    w.chat.send(w.stranger, theirs, MessageContent::new("spend?").unwrap()).await.unwrap();
+
+    assert!(matches!(w.status(theirs).await, Err(ConversationError::NotFound)));
+    let err = w.ask(theirs, "what did they spend?").await.unwrap_err();
+    assert!(matches!(err, ChatError::NotFound), "{err:?}");
+    let archive = ConversationChanges { title: None, status: Some(ConversationStatus::Archived) };
+    assert!(matches!(w.conversations.update(w.user, theirs, archive).await, Err(ConversationError::NotFound)));
+    assert!(matches!(w.conversations.delete(w.user, theirs).await, Err(ConversationError::NotFound)));
+    assert!(w.conversations.list(w.user, &ConversationQuery::default()).await.unwrap().items.is_empty());
+
+    let detail = w.conversations.get(w.stranger, theirs, None, 10).await.unwrap();
+    assert_eq!(detail.conversation.status, ConversationStatus::Active);
+    assert_eq!(detail.messages.messages.len(), 2, "only the owner's exchange, nothing of the stranger's");
 }
