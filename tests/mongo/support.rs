@@ -1,5 +1,5 @@
 //! Servers on `MongoDB`: the shared `CongoDB` of `make test`, fresh databases on it, and a `CongoDB`
-//! process of a test's own that the test can stop and start again.
+//! process of a test's own that the test can stop and start again, or pause and resume.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
@@ -208,6 +208,34 @@ impl CongoProcess {
     /// Everything the process wrote so far.
     pub fn output(&self) -> String {
         self.output.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Stops the process with `SIGSTOP` (as a hung server would be): it keeps its port and its
+    /// data in memory, the kernel still accepts connections, but nothing answers until
+    /// [`Self::resume`]. A stopped process is still killed by [`Self::kill`] (`SIGKILL` ends it).
+    ///
+    /// # Panics
+    /// When `kill -STOP` cannot be run or fails.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Continues the process that [`Self::pause`] stopped (`SIGCONT`), with everything it held.
+    ///
+    /// # Panics
+    /// When `kill -CONT` cannot be run or fails.
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    /// Sends `signal` (`-STOP`, `-CONT`) to the process with `kill`.
+    fn signal(&self, signal: &str) {
+        let pid = self.child.id();
+        let status = Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run `kill {signal} {pid}`: {e}"));
+        assert!(status.success(), "`kill {signal} {pid}` failed ({status})");
     }
 
     /// Kills the process at once (as a crash would: no clean shutdown) and reaps it.

@@ -272,6 +272,16 @@ pub struct PlatformsConfig {
         value_parser = clap::value_parser!(u64).range(1..=64)
     )]
     pub sync_concurrency: u64,
+    /// `PLATFORM_REQUESTS_PER_SECOND`: most requests per second this process sends to each
+    /// platform, for all its syncs and calls together (1 to 1,000; each replica paces itself).
+    #[arg(
+        long,
+        env = "PLATFORM_REQUESTS_PER_SECOND",
+        value_name = "PLATFORM_REQUESTS_PER_SECOND",
+        default_value_t = 5,
+        value_parser = clap::value_parser!(u32).range(1..=1000)
+    )]
+    pub platform_requests_per_second: u32,
 }
 
 impl PlatformsConfig {
@@ -303,6 +313,7 @@ impl PlatformsConfig {
             linkedin_version: None,
             sync_interval_minutes: 360,
             sync_concurrency: 4,
+            platform_requests_per_second: 5,
         }
     }
 }

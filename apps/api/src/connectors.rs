@@ -1,6 +1,7 @@
 //! Which connector serves each platform: the real one when its app's variables are set, otherwise
 //! one that answers every call naming the variables to set, so the rest of the API works.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use crate::config::PlatformsConfig;
@@ -8,7 +9,7 @@ use crate::startup::StartupError;
 use adapters_platforms::google::{Ga4Config, Ga4Connector, GoogleAdsConfig, GoogleAdsConnector, GoogleAppConfig};
 use adapters_platforms::linkedin::{LinkedInConfig, LinkedInConnector};
 use adapters_platforms::meta::{MetaConfig, MetaConnector};
-use adapters_platforms::{ConfigError, HttpClient, HttpSettings, UnconfiguredConnector};
+use adapters_platforms::{ConfigError, HttpClient, HttpSettings, Paces, UnconfiguredConnector};
 use domain::platform::Platform;
 use domain::ports::PlatformConnector;
 use domain::services::platforms::{Connector, Connectors};
@@ -24,7 +25,9 @@ pub fn redirect_uri(public_base_url: &str, platform: Platform) -> String {
 /// [`StartupError::Config`] naming the variable at fault when a configured platform's settings are
 /// not usable (a bad URL or version, say).
 pub fn connectors(config: &PlatformsConfig, public_base_url: &str) -> Result<Connectors, StartupError> {
-    let http = HttpClient::new(&HttpSettings::default()).map_err(startup_error)?;
+    let pace = NonZeroU32::new(config.platform_requests_per_second).unwrap_or(NonZeroU32::MIN);
+    let settings = HttpSettings { paces: Paces::uniform(pace), ..HttpSettings::default() };
+    let http = HttpClient::new(&settings).map_err(startup_error)?;
     let google = match (&config.google_client_id, &config.google_client_secret) {
         (Some(id), Some(secret)) => {
             let mut app = GoogleAppConfig::new(id.clone(), secret.clone());

@@ -58,6 +58,7 @@ impl Backend {
                 let timeout = Duration::from_secs(config.mongodb_timeout_secs);
                 mongo.server_selection_timeout = timeout;
                 mongo.connect_timeout = timeout;
+                mongo.heartbeat_frequency = timeout;
                 // The TTL on `deletedAt` purges on the same window as the retention job (decision 3).
                 mongo.deleted_retention = Duration::from_secs(u64::from(config.retention_days) * 24 * 60 * 60);
                 Self::Mongo { config: mongo, auto_migrate: config.mongodb_auto_migrate }

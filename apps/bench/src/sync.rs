@@ -1,5 +1,6 @@
 //! Scenario 8: syncing many connections against a fake platform with a fixed latency, vs the
-//! ideal (calls × latency / concurrency).
+//! ideal (calls × latency / concurrency, or calls / `PLATFORM_REQUESTS_PER_SECOND` when that is
+//! slower).
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +13,10 @@ use crate::embedded::InProcess;
 use crate::fakes::FakePlatform;
 use crate::report::Row;
 use crate::{Settings, bench_config, seed, step};
+
+/// `PLATFORM_REQUESTS_PER_SECOND` of the run: high, so that the machinery is measured; the ideal
+/// counts the pace anyway, since it is a limit by design.
+const PACE: u32 = 1000;
 
 /// Runs scenario 8.
 pub async fn run(settings: &Settings) -> anyhow::Result<Row> {
@@ -28,6 +33,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Row> {
     p.ga4_admin_api_url = Some(format!("{base}/ga4admin/v1beta"));
     p.google_ads_api_url = Some(format!("{base}/ads"));
     p.sync_concurrency = settings.sync_concurrency;
+    p.platform_requests_per_second = PACE;
     // The background sync job is not started: only `run_due` below syncs.
     let app = InProcess::start_unserved(config).await?;
     let user = seed::random_user();
@@ -77,7 +83,8 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Row> {
     let elapsed = start.elapsed().as_secs_f64();
     let calls = fake.calls() - before;
     #[allow(clippy::cast_precision_loss)]
-    let ideal = calls as f64 * latency.as_secs_f64() / settings.sync_concurrency as f64;
+    let ideal =
+        (calls as f64 * latency.as_secs_f64() / settings.sync_concurrency as f64).max(calls as f64 / f64::from(PACE));
     Ok(Row::new(
         "8 sync",
         &format!(
@@ -86,7 +93,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Row> {
         ),
         elapsed,
         ideal,
-        "ideal: calls × latency / concurrency",
+        "ideal: calls × latency / concurrency (or calls / pace, when slower)",
         "≤ 1.2×",
         elapsed <= 1.2 * ideal && synced == n,
         json!({ "connections": n, "synced": synced, "calls": calls, "seconds": elapsed, "idealSeconds": ideal }),

@@ -1,7 +1,7 @@
 //! [`MemoryConversationStore`]: conversations with their embedded messages, and their retention.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::sync::RwLock;
 
 use async_trait::async_trait;
@@ -25,7 +25,9 @@ struct Stored {
     messages: Vec<Message>,
 }
 
-/// Conversations in memory, keyed by id; every user-scoped method sees only that user's records.
+/// Conversations in memory, keyed by id, with each user's ids beside them so that listing reads only
+/// the user's own conversations, however many other users have; every user-scoped method sees only
+/// that user's records.
 ///
 /// Soft-deleting stamps `updated_at` as well as `deleted_at`; rating a message leaves the header alone.
 ///
@@ -35,6 +37,8 @@ struct Stored {
 #[derive(Debug, Default)]
 pub struct MemoryConversationStore {
     conversations: RwLock<HashMap<ConversationId, Stored>>,
+    /// Each user's conversation ids. Locked after `conversations` when both are.
+    by_user: RwLock<HashMap<UserId, HashSet<ConversationId>>>,
 }
 
 impl MemoryConversationStore {
@@ -61,10 +65,12 @@ fn sort_key(conversation: &Conversation) -> (DateTime<Utc>, ConversationId) {
 #[async_trait]
 impl ConversationStore for MemoryConversationStore {
     async fn insert(&self, conversation: &Conversation) -> Result<(), StoreError> {
-        match write(&self.conversations)?.entry(conversation.id) {
+        let mut conversations = write(&self.conversations)?;
+        match conversations.entry(conversation.id) {
             Entry::Occupied(_) => Err(StoreError::AlreadyExists),
             Entry::Vacant(slot) => {
                 slot.insert(Stored { header: conversation.clone(), messages: Vec::new() });
+                write(&self.by_user)?.entry(conversation.user_id).or_default().insert(conversation.id);
                 Ok(())
             }
         }
@@ -80,9 +86,13 @@ impl ConversationStore for MemoryConversationStore {
         query: &ConversationQuery,
     ) -> Result<Page<Conversation, ConversationCursor>, StoreError> {
         let conversations = read(&self.conversations)?;
+        let by_user = read(&self.by_user)?;
         let after = query.after.as_ref().map(|a| (a.last_message_at, a.id));
-        let mut matching: Vec<&Conversation> = conversations
-            .values()
+        let mut matching: Vec<&Conversation> = by_user
+            .get(&user)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| conversations.get(id))
             .map(|s| &s.header)
             .filter(|c| c.user_id == user && c.status != ConversationStatus::Deleted)
             .filter(|c| query.client_id.is_none_or(|id| c.client_id == id))
@@ -229,10 +239,24 @@ impl ConversationRetention for MemoryConversationStore {
 
     async fn purge_deleted(&self, deleted_before: DateTime<Utc>) -> Result<u64, StoreError> {
         let mut conversations = write(&self.conversations)?;
-        let before = conversations.len();
-        conversations.retain(|_, s| {
-            !(s.header.status == ConversationStatus::Deleted && s.header.deleted_at.is_some_and(|d| d < deleted_before))
+        let mut purged = Vec::new();
+        conversations.retain(|id, s| {
+            let purge = s.header.status == ConversationStatus::Deleted
+                && s.header.deleted_at.is_some_and(|d| d < deleted_before);
+            if purge {
+                purged.push((s.header.user_id, *id));
+            }
+            !purge
         });
-        Ok((before - conversations.len()) as u64)
+        let mut by_user = write(&self.by_user)?;
+        for (user, id) in &purged {
+            if let Some(ids) = by_user.get_mut(user) {
+                ids.remove(id);
+                if ids.is_empty() {
+                    by_user.remove(user);
+                }
+            }
+        }
+        Ok(purged.len() as u64)
     }
 }

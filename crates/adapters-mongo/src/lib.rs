@@ -135,6 +135,11 @@ pub struct MongoConfig {
     pub server_selection_timeout: Duration,
     /// How long opening one connection may take.
     pub connect_timeout: Duration,
+    /// How often the driver checks that the server answers, unless the URI sets
+    /// `heartbeatFrequencyMS`. A server that hangs (rather than closing its connections) is only
+    /// noticed by this check, which then fails the operations waiting on it, so it is as short as
+    /// the timeouts: requests answer 503 instead of waiting for the server to wake.
+    pub heartbeat_frequency: Duration,
     /// How long a deleted conversation is kept before the TTL index removes it (decision 3).
     pub deleted_retention: Duration,
     /// The name this service gives itself in the server's logs.
@@ -154,6 +159,7 @@ impl MongoConfig {
             database: database.into(),
             server_selection_timeout: Self::DEFAULT_TIMEOUT,
             connect_timeout: Self::DEFAULT_TIMEOUT,
+            heartbeat_frequency: Self::DEFAULT_TIMEOUT,
             deleted_retention: Self::DEFAULT_DELETED_RETENTION,
             app_name: "chatbot-api".to_owned(),
         }
@@ -214,6 +220,8 @@ impl MongoStores {
             .map_err(|e| MongoError::InvalidUri(e.kind.to_string()))?;
         options.server_selection_timeout = Some(config.server_selection_timeout);
         options.connect_timeout = Some(config.connect_timeout);
+        // The driver refuses a heartbeat under 500 ms.
+        options.heartbeat_freq.get_or_insert(config.heartbeat_frequency.max(Duration::from_millis(500)));
         options.app_name.get_or_insert_with(|| config.app_name.clone());
         let client = Client::with_options(options).map_err(|e| MongoError::InvalidUri(e.kind.to_string()))?;
         Ok(Self::on(client.database(&config.database), config.deleted_retention))

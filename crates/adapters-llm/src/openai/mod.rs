@@ -19,15 +19,17 @@ mod prices;
 mod tokens;
 mod wire;
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use backon::{ExponentialBuilder, Retryable};
 use domain::analyst::{AnswerSink, ChatRequest, ModelTurn, TitleTurn, TokenUsage};
 use domain::ports::{ChatModel, ChatModelError};
+use domain::tools::ToolKind;
 use domain::value::Value;
 use eventsource_stream::{EventStreamError, Eventsource};
 use futures::StreamExt;
@@ -67,6 +69,16 @@ pub struct OpenAiChatModel {
     tokenizer: Tokenizer,
     /// Set once the server has shown that it cannot stream rounds that offer tools.
     unstreamed_tools: AtomicBool,
+    /// The token count of the definitions of each set of tools offered: the same every round, so
+    /// counted once, not per request (counting them is most of a round's own work).
+    tool_tokens: Mutex<HashMap<Vec<ToolKind>, ToolTokens>>,
+}
+
+/// The tokens of a set of tool definitions: as counted (for the usage estimate) and as budgeted.
+#[derive(Debug, Clone, Copy)]
+struct ToolTokens {
+    count: u64,
+    budget: u64,
 }
 
 /// One request's outcome: the answer so far, or why it failed.
@@ -88,11 +100,21 @@ impl OpenAiChatModel {
             .build()
             .map_err(|e| OpenAiConfigError::HttpClient(e.to_string()))?;
         let tokenizer = Tokenizer::for_model(&settings.config.model);
-        Ok(Self { settings, http, tokenizer, unstreamed_tools: AtomicBool::new(false) })
+        Ok(Self { settings, http, tokenizer, unstreamed_tools: AtomicBool::new(false), tool_tokens: Mutex::default() })
     }
 
     fn config(&self) -> &OpenAiConfig {
         &self.settings.config
+    }
+
+    /// The tokens of the definitions of `tools`, as sent; counted once per set.
+    fn tool_tokens(&self, tools: &[ToolKind]) -> ToolTokens {
+        let mut cache = self.tool_tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *cache.entry(tools.to_vec()).or_insert_with(|| {
+            let defs: Vec<ToolDef> = tools.iter().copied().map(ToolDef::of).collect();
+            let text = if defs.is_empty() { String::new() } else { serde_json::to_string(&defs).unwrap_or_default() };
+            ToolTokens { count: self.tokenizer.count(&text), budget: self.tokenizer.budget_count(&text) }
+        })
     }
 
     /// Answers one round within `deadline`.
@@ -103,9 +125,8 @@ impl OpenAiChatModel {
         deadline: Instant,
     ) -> Result<ModelTurn, Failure> {
         let tools: Vec<ToolDef> = request.tools.iter().copied().map(ToolDef::of).collect();
-        let tool_text =
-            if tools.is_empty() { String::new() } else { serde_json::to_string(&tools).unwrap_or_default() };
-        let tool_tokens = self.tokenizer.budget_count(&tool_text);
+        let tool_count = self.tool_tokens(&request.tools);
+        let tool_tokens = tool_count.budget;
         let prompt = Prompt::new(request.turns.iter().map(Message::from_turn).collect(), self.tokenizer);
         let room = u64::from(self.config().context_tokens - self.config().max_output_tokens);
         let mut history_budget = room.saturating_sub(prompt.fixed_tokens() + tool_tokens);
@@ -120,7 +141,7 @@ impl OpenAiChatModel {
                 "prompt fitted to the context budget"
             );
             match self.round(&window.messages, &tools, sink, deadline).await {
-                Ok(answer) => return Ok(self.turn(&answer, &window, &tool_text)),
+                Ok(answer) => return Ok(self.turn(&answer, &window, tool_count.count)),
                 // The server's window is smaller than configured: halve the history, once.
                 Err(Failure::ContextLength) if !shrunk && prompt.has_history() && window.history_tokens > 0 => {
                     shrunk = true;
@@ -378,14 +399,14 @@ impl OpenAiChatModel {
     }
 
     /// The domain's turn from a round's answer, with the provider's usage or an estimate.
-    fn turn(&self, answer: &Assembler, window: &Window, tool_text: &str) -> ModelTurn {
+    fn turn(&self, answer: &Assembler, window: &Window, tool_tokens: u64) -> ModelTurn {
         let tool_calls = answer.tool_calls();
         let usage = self.usage(
             answer.usage,
             || {
                 let messages: u64 =
                     window.messages.iter().map(|m| PER_MESSAGE + self.tokenizer.count(&m.token_text())).sum();
-                messages + self.tokenizer.count(tool_text) + REPLY_PRIMING
+                messages + tool_tokens + REPLY_PRIMING
             },
             &answer.output_text(),
         );
