@@ -181,6 +181,66 @@ pub fn daily_records(client: ClientId, sample: &PlatformData, today: NaiveDate, 
     .collect()
 }
 
+/// The demo records of each sample, generated once per day and then shared: generating a
+/// sample's 13 months is the costliest part of answering a demo client, and every demo client of
+/// a day gets the same figures ([`daily_records`] depends on the sample and the day only).
+#[derive(Debug, Default)]
+pub struct DemoDays {
+    generated: std::sync::Mutex<Vec<Generation>>,
+}
+
+/// One sample's records over its whole history, for one day.
+#[derive(Debug)]
+struct Generation {
+    sample: PlatformData,
+    today: NaiveDate,
+    records: std::sync::Arc<[DailyRecord]>,
+}
+
+impl DemoDays {
+    /// Most samples kept at once (a few per platform).
+    const KEPT: usize = 16;
+
+    /// A cache with nothing generated yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// What [`daily_records`] gives for these arguments, from the day's generation of `sample`.
+    pub fn records(
+        &self,
+        client: ClientId,
+        sample: &PlatformData,
+        today: NaiveDate,
+        range: DateRange,
+    ) -> Vec<DailyRecord> {
+        self.history(sample, today)
+            .iter()
+            .filter(|record| range.contains(record.date))
+            .map(|record| DailyRecord { client_id: client, ..record.clone() })
+            .collect()
+    }
+
+    fn history(&self, sample: &PlatformData, today: NaiveDate) -> std::sync::Arc<[DailyRecord]> {
+        let mut generated = self.generated.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(hit) = generated.iter().find(|g| g.today == today && g.sample == *sample) {
+            return hit.records.clone();
+        }
+        let whole = DateRange::new(today - Days::new(HISTORY_DAYS), today - Days::new(1));
+        let records: std::sync::Arc<[DailyRecord]> = match whole {
+            Ok(range) => daily_records(ClientId::from_bytes([0; 12]), sample, today, range).into(),
+            Err(_) => std::sync::Arc::from(Vec::new()),
+        };
+        // A new day makes every earlier generation stale.
+        generated.retain(|g| g.today == today);
+        if generated.len() >= Self::KEPT {
+            generated.remove(0);
+        }
+        generated.push(Generation { sample: sample.clone(), today, records: records.clone() });
+        records
+    }
+}
+
 /// GA4's own user total over `range` for a GA4 sample, when `range` is one of
 /// [`Preset::STANDARD_WINDOWS`] on `today` (without today): the sample's users for the last 30 days,
 /// and for the other windows the de-duplicated figure the module documentation gives. `None` for
@@ -1183,6 +1243,27 @@ mod tests {
             |name: &str| records.iter().find(|rec| rows_of(rec).iter().any(|row| row.name == name)).unwrap().date;
         assert_eq!(first_day("Acme - Generic Search - Analytics Software"), records[0].date, "it ran all along");
         assert_eq!(first_day("Acme - PMax - Q4 Holiday"), d("2026-08-01"), "the last campaign started later");
+    }
+
+    #[test]
+    fn the_days_cache_gives_what_generating_gives() {
+        let cache = crate::demo::DemoDays::new();
+        let other = ClientId::from_bytes([9; 12]);
+        for sample in sample() {
+            for range in [everything(today()), last_30(today()), r(today() - Days::new(400), today() - Days::new(380))]
+            {
+                assert_eq!(
+                    cache.records(other, &sample, today(), range),
+                    daily_records(other, &sample, today(), range)
+                );
+            }
+            let tomorrow = today() + Days::new(1);
+            assert_eq!(
+                cache.records(CLIENT, &sample, tomorrow, everything(tomorrow)),
+                daily_records(CLIENT, &sample, tomorrow, everything(tomorrow)),
+                "a new day is generated anew"
+            );
+        }
     }
 
     #[test]

@@ -52,7 +52,8 @@ impl OfflineAnalyst {
     /// The model's turn for `request`, without streaming: tool calls when the last question has no
     /// tool result after it yet and needs figures, otherwise the answer to that question.
     pub fn reply(&self, request: &ChatRequest) -> ModelTurn {
-        let input = estimate_tokens(&render::request(request));
+        // As `estimate_tokens` counts: four characters a token.
+        let input = render::request_chars(request).div_ceil(4);
         let (text, tool_calls) = match request.turns.iter().rposition(|t| matches!(t, ChatTurn::User(_))) {
             Some(at) => respond(request, at),
             None => (

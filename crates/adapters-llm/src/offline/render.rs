@@ -1,50 +1,70 @@
 //! Requests and tool calls rendered as text, to estimate the tokens a hosted model would have read
 //! and written for them: the tools' JSON Schema definitions, every turn, each call's arguments and
-//! each result as the JSON a model is sent ([`ToolOutput::to_value`]).
+//! each result as the JSON a model is sent ([`domain::tools::ToolOutput::to_value`]).
 
 use std::fmt::Write;
 
 use domain::analyst::{ChatRequest, ChatTurn};
-use domain::tools::{ToolCall, ToolOutput};
+use domain::tools::ToolCall;
+#[cfg(test)]
+use domain::tools::ToolOutput;
 
 /// Everything a model reads for `request`: the tools offered and every turn, tool results included.
+#[cfg(test)]
 pub fn request(request: &ChatRequest) -> String {
     let mut out = String::new();
+    write_request(&mut out, request);
+    out
+}
+
+/// The characters of everything a model reads for `request`, counted as it is written, without
+/// holding the text (it is only ever counted).
+pub fn request_chars(request: &ChatRequest) -> u64 {
+    let mut counter = CharCounter(0);
+    write_request(&mut counter, request);
+    counter.0
+}
+
+/// Writes what [`request_chars`] counts.
+fn write_request(out: &mut impl Write, request: &ChatRequest) {
     for tool in &request.tools {
         let _ = writeln!(out, "tool {}: {}", tool.name(), tool.parameters().to_json_schema());
     }
     for turn in &request.turns {
-        match turn {
-            ChatTurn::System(text) => {
-                let _ = writeln!(out, "system: {text}");
-            }
-            ChatTurn::User(text) => {
-                let _ = writeln!(out, "user: {text}");
-            }
+        let _ = match turn {
+            ChatTurn::System(text) => writeln!(out, "system: {text}"),
+            ChatTurn::User(text) => writeln!(out, "user: {text}"),
             ChatTurn::Assistant { text, tool_calls } => {
-                let _ = writeln!(out, "assistant: {text}");
-                out.push_str(&tool_calls_text(tool_calls));
+                writeln!(out, "assistant: {text}").and_then(|()| write_tool_calls(out, tool_calls))
             }
-            ChatTurn::Tool { call_id, output } => {
-                let _ = writeln!(out, "tool {call_id}: {}", result(output));
-            }
-        }
+            // A result as a model is sent it.
+            ChatTurn::Tool { call_id, output } => writeln!(out, "tool {call_id}: {}", output.to_value()),
+        };
     }
-    out
 }
 
-/// A result as a model is sent it.
-fn result(output: &ToolOutput) -> String {
-    output.to_value().to_string()
+/// Counts the characters written to it.
+struct CharCounter(u64);
+
+impl Write for CharCounter {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0 += s.chars().count() as u64;
+        Ok(())
+    }
 }
 
 /// Tool calls as a model writes them: one `id name {arguments}` line each.
 pub fn tool_calls_text(calls: &[ToolCall]) -> String {
     let mut out = String::new();
-    for call in calls {
-        let _ = writeln!(out, "{} {} {}", call.id, call.name, call.arguments);
-    }
+    let _ = write_tool_calls(&mut out, calls);
     out
+}
+
+fn write_tool_calls(out: &mut impl Write, calls: &[ToolCall]) -> std::fmt::Result {
+    for call in calls {
+        writeln!(out, "{} {} {}", call.id, call.name, call.arguments)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -67,7 +87,7 @@ mod tests {
         );
         let error =
             ToolOutput::Error { tool: Some(ToolKind::PlatformSummary), message: "googleAds is not connected".into() };
-        let text = request(&ChatRequest {
+        let chat = ChatRequest {
             turns: vec![
                 ChatTurn::System("be brief".into()),
                 ChatTurn::User("spend?".into()),
@@ -82,7 +102,9 @@ mod tests {
                 demo: true,
                 platforms: vec![],
             },
-        });
+        };
+        let text = request(&chat);
+        assert_eq!(request_chars(&chat), text.chars().count() as u64, "the count is of the very text");
         for part in [
             "tool get_platform_summary: {\"type\":\"object\"",
             "tool get_timeseries: {",

@@ -90,6 +90,7 @@ pub struct AnalystTools {
     daily: Arc<dyn DailyStore>,
     snapshots: Arc<dyn SnapshotStore>,
     demo: Arc<dyn DemoDataStore>,
+    demo_days: Arc<demo::DemoDays>,
 }
 
 /// A call that cannot be answered, with the message for the model.
@@ -122,7 +123,7 @@ impl From<StoreError> for Failure {
 impl AnalystTools {
     /// Tools over these ports.
     pub fn new(daily: Arc<dyn DailyStore>, snapshots: Arc<dyn SnapshotStore>, demo: Arc<dyn DemoDataStore>) -> Self {
-        Self { daily, snapshots, demo }
+        Self { daily, snapshots, demo, demo_days: Arc::new(demo::DemoDays::new()) }
     }
 
     /// The scope of a question about `client` (of `user`) on `today`: its connected platforms, or
@@ -326,7 +327,7 @@ impl AnalystTools {
                 Source::Demo(samples) => samples
                     .iter()
                     .filter(|s| s.platform() == platform)
-                    .flat_map(|s| demo::daily_records(scope.client, s, scope.today, range.range))
+                    .flat_map(|s| self.demo_days.records(scope.client, s, scope.today, range.range))
                     .collect(),
             };
             sources.push(SourceCoverage {
