@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use black_box_tests::platforms::{
-    begin, callback, config_at, connect, day_before, first_sync, google_ads_accounts, google_ads_campaigns,
-    google_ads_figures, google_token, sync, yesterday,
+    begin, callback, config_at, connect, counted_google_ads_figures, day_before, first_sync, google_ads_accounts,
+    google_ads_campaigns, google_ads_figures, google_token, sync, update_stored_connection, yesterday,
 };
 use black_box_tests::{TestApp, ok_json, test_config};
 use chrono::{Datelike, NaiveDate, Utc};
@@ -235,25 +235,10 @@ async fn a_revoked_grant_marks_the_connection_expired_with_a_reason() {
 
     // A sync of a connection whose refresh is refused ends `expired` with the reason, and asks
     // for a reconnect. (The account is set in the store, since listing the accounts fails.)
-    let report = {
-        let id = domain::ids::ClientId::parse(&client).unwrap();
-        let update = domain::ports::ConnectionUpdate {
-            account: Some(domain::platform::PlatformAccount::GoogleAds { customer_id: "1234567890".into() }),
-            ..Default::default()
-        };
-        let stored = app.ports.stores.clients.get(app.user, id).await.unwrap().unwrap();
-        let expected =
-            stored.platforms[&domain::platform::Platform::GoogleAds].credentials.clone().unwrap().access_token;
-        assert!(
-            app.ports
-                .stores
-                .clients
-                .update_connection(app.user, id, domain::platform::Platform::GoogleAds, &expected, &update, Utc::now())
-                .await
-                .unwrap()
-        );
-        sync(&app, &client, "googleAds").await
-    };
+    let account = domain::platform::PlatformAccount::GoogleAds { customer_id: "1234567890".into() };
+    let update = domain::ports::ConnectionUpdate { account: Some(account), ..Default::default() };
+    update_stored_connection(&app, &client, domain::platform::Platform::GoogleAds, &update).await;
+    let report = sync(&app, &client, "googleAds").await;
     assert_eq!(report["status"], "expired", "{report}");
     let platforms = app.get_json(&format!("/v1/clients/{client}/platforms")).await;
     let ads = &platforms["platforms"][1];
@@ -616,17 +601,7 @@ async fn two_replicas_sync_each_due_connection_once() {
     let server = MockServer::start().await;
     google_token(&server, "ya29.first", 3599).await;
     google_ads_accounts(&server).await;
-    let fetches = Arc::new(AtomicUsize::new(0));
-    let counted = fetches.clone();
-    Mock::given(method("POST"))
-        .and(path("/ads/v26/customers/1234567890/googleAds:searchStream"))
-        .and(body_string_contains("FROM campaign"))
-        .respond_with(move |request: &Request| {
-            counted.fetch_add(1, Ordering::SeqCst);
-            google_ads_campaigns(request)
-        })
-        .mount(&server)
-        .await;
+    let fetches = counted_google_ads_figures(&server).await;
     let first = start(&server).await;
     let shared = first.ports.stores.clone();
     let second = TestApp::start(config_at(&server), move |mut ports| {
@@ -644,24 +619,12 @@ async fn two_replicas_sync_each_due_connection_once() {
         clients.push(client);
     }
     // Make every connection due again, then let both replicas claim and sync at once.
+    let due = domain::ports::ConnectionUpdate {
+        next_sync_at: Some(Utc::now() - chrono::TimeDelta::minutes(1)),
+        ..Default::default()
+    };
     for client in &clients {
-        let id = domain::ids::ClientId::parse(client).unwrap();
-        let stored = first.ports.stores.clients.get(first.user, id).await.unwrap().unwrap();
-        let expected =
-            stored.platforms[&domain::platform::Platform::GoogleAds].credentials.clone().unwrap().access_token;
-        let due = domain::ports::ConnectionUpdate {
-            next_sync_at: Some(Utc::now() - chrono::TimeDelta::minutes(1)),
-            ..Default::default()
-        };
-        assert!(
-            first
-                .ports
-                .stores
-                .clients
-                .update_connection(first.user, id, domain::platform::Platform::GoogleAds, &expected, &due, Utc::now())
-                .await
-                .unwrap()
-        );
+        update_stored_connection(&first, client, domain::platform::Platform::GoogleAds, &due).await;
     }
     let before = fetches.load(Ordering::SeqCst);
     let (a, b) = tokio::join!(first.services.sync.run_due(), second.services.sync.run_due());

@@ -2,21 +2,19 @@
 //! completes on the other (its state is in the database), and the due connections are spread over
 //! the replicas by leases, each synced exactly once.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use black_box_tests::ok_json;
 use black_box_tests::platforms::{
-    begin, callback, config_at, first_sync, google_ads_accounts, google_ads_campaigns, google_token,
+    begin, callback, config_at, counted_google_ads_figures, first_sync, google_ads_accounts, google_token,
+    update_stored_connection,
 };
 use chrono::{TimeDelta, Utc};
-use domain::ids::ClientId;
 use domain::platform::Platform;
 use domain::ports::ConnectionUpdate;
 use reqwest::Method;
 use serde_json::json;
-use wiremock::matchers::{body_string_contains, method, path};
-use wiremock::{Mock, MockServer, Request};
+use wiremock::MockServer;
 
 use crate::support::{fresh_database, spawn_replica};
 
@@ -25,17 +23,7 @@ async fn two_replicas_share_authorizations_and_sync_each_due_connection_once() {
     let server = MockServer::start().await;
     google_token(&server, "ya29.first", 3599).await;
     google_ads_accounts(&server).await;
-    let fetches = Arc::new(AtomicUsize::new(0));
-    let counted = fetches.clone();
-    Mock::given(method("POST"))
-        .and(path("/ads/v26/customers/1234567890/googleAds:searchStream"))
-        .and(body_string_contains("FROM campaign"))
-        .respond_with(move |request: &Request| {
-            counted.fetch_add(1, Ordering::SeqCst);
-            google_ads_campaigns(request)
-        })
-        .mount(&server)
-        .await;
+    let fetches = counted_google_ads_figures(&server).await;
     let platforms = config_at(&server).platforms;
     let database = fresh_database();
     let a = spawn_replica(&database, |c| c.platforms = platforms.clone(), |p| p).await;
@@ -59,13 +47,9 @@ async fn two_replicas_share_authorizations_and_sync_each_due_connection_once() {
         clients.push(client);
     }
 
+    let due = ConnectionUpdate { next_sync_at: Some(Utc::now() - TimeDelta::minutes(1)), ..Default::default() };
     for client in &clients {
-        let id = ClientId::parse(client).unwrap();
-        let stored = a.ports.stores.clients.get(a.user, id).await.unwrap().unwrap();
-        let expected = stored.platforms[&Platform::GoogleAds].credentials.clone().unwrap().access_token;
-        let due = ConnectionUpdate { next_sync_at: Some(Utc::now() - TimeDelta::minutes(1)), ..Default::default() };
-        let store = &a.ports.stores.clients;
-        assert!(store.update_connection(a.user, id, Platform::GoogleAds, &expected, &due, Utc::now()).await.unwrap());
+        update_stored_connection(&a, client, Platform::GoogleAds, &due).await;
     }
     let before = fetches.load(Ordering::SeqCst);
     let (synced_a, synced_b) = tokio::join!(a.services.sync.run_due(), b.services.sync.run_due());

@@ -3,8 +3,14 @@
 //! campaign rows for yesterday and the day before), and the steps of connecting a platform over
 //! the API (consent, callback, account, first sync).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use api::Config;
 use chrono::{Days, NaiveDate, Utc};
+use domain::ids::ClientId;
+use domain::platform::Platform;
+use domain::ports::ConnectionUpdate;
 use reqwest::Method;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, method, path};
@@ -192,4 +198,34 @@ pub async fn google_ads_figures(server: &MockServer) {
         .respond_with(google_ads_campaigns)
         .mount(server)
         .await;
+}
+
+/// Google Ads: the campaign rows of [`google_ads_campaigns`], counting the requests for them.
+pub async fn counted_google_ads_figures(server: &MockServer) -> Arc<AtomicUsize> {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counted = requests.clone();
+    Mock::given(method("POST"))
+        .and(path("/ads/v26/customers/1234567890/googleAds:searchStream"))
+        .and(body_string_contains("FROM campaign"))
+        .respond_with(move |request: &Request| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            google_ads_campaigns(request)
+        })
+        .mount(server)
+        .await;
+    requests
+}
+
+/// Applies `update` to the stored connection of `platform`, guarded by its stored access token,
+/// as a sync would: for what the API cannot set (an account it cannot list, a sync due now).
+///
+/// # Panics
+/// When the client or its connection is not stored, or the update does not apply.
+pub async fn update_stored_connection(app: &TestApp, client: &str, platform: Platform, update: &ConnectionUpdate) {
+    let id = ClientId::parse(client).expect("a client id");
+    let store = &app.ports.stores.clients;
+    let stored = store.get(app.user, id).await.expect("the store answers").expect("the client is stored");
+    let expected = stored.platforms[&platform].credentials.clone().expect("the connection holds tokens").access_token;
+    let applied = store.update_connection(app.user, id, platform, &expected, update, Utc::now()).await;
+    assert!(applied.expect("the store answers"), "the connection update applies");
 }
