@@ -52,6 +52,6 @@ bench:
 	if ! scripts/test-servers.sh status >/dev/null 2>&1; then scripts/test-servers.sh start >/dev/null && started=1; fi; \
 	. .test-servers/env; \
 	ulimit -n $$(ulimit -Hn); \
-	target/release/bench; rc=$$?; \
+	"$${CARGO_TARGET_DIR:-target}/release/bench"; rc=$$?; \
 	if [ $$started = 1 ]; then scripts/test-servers.sh stop >/dev/null 2>&1; fi; \
 	exit $$rc

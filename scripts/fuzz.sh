@@ -36,7 +36,8 @@ if [ -n "${FUZZ_API_BIN:-}" ]; then
     api="$FUZZ_API_BIN"
 else
     cargo build --quiet -p api
-    api="$root/target/debug/api"
+    # Where cargo put it: CARGO_TARGET_DIR when the caller set one.
+    api="${CARGO_TARGET_DIR:-$root/target}/debug/api"
 fi
 out="$root/target/fuzz"
 mkdir -p "$out"
