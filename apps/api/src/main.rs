@@ -5,6 +5,12 @@ use std::process::ExitCode;
 use api::cli::{self, Cli};
 use clap::Parser;
 
+/// mimalloc rather than the system allocator: a request allocates many small, short-lived values
+/// on every worker thread, which glibc's malloc serves slower and with more memory per thread
+/// (`docs/performance.md`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -29,6 +29,10 @@ use serde_json::json;
 
 use crate::report::Row;
 
+/// The allocator the `api` binary runs with, so that the in-process API is measured as deployed.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The JWT secret of every API the benchmark starts.
 pub const JWT_SECRET: &str = "bench-jwt-secret-0123456789abcdef-0123456789";
 

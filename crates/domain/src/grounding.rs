@@ -381,7 +381,13 @@ impl<'a> Scanner<'a> {
     fn phrase(&self, i: usize, phrase: &str) -> Option<usize> {
         let mut k = i;
         for p in phrase.chars() {
-            if self.at(k).to_lowercase().ne(p.to_lowercase()) {
+            let c = self.at(k);
+            let same = if c.is_ascii() && p.is_ascii() {
+                c.eq_ignore_ascii_case(&p)
+            } else {
+                c.to_lowercase().eq(p.to_lowercase())
+            };
+            if !same {
                 return None;
             }
             k += 1;

@@ -137,14 +137,14 @@ impl fmt::Display for Value {
             Self::Bool(b) => write!(f, "{b}"),
             Self::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => write!(f, "{n:.0}"),
             Self::Number(n) => write!(f, "{n}"),
-            Self::String(s) => write!(f, "\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")),
+            Self::String(s) => write_quoted(f, s),
             Self::Array(items) => {
                 f.write_str("[")?;
                 for (i, item) in items.iter().enumerate() {
                     if i > 0 {
                         f.write_str(",")?;
                     }
-                    write!(f, "{item}")?;
+                    fmt::Display::fmt(item, f)?;
                 }
                 f.write_str("]")
             }
@@ -154,12 +154,30 @@ impl fmt::Display for Value {
                     if i > 0 {
                         f.write_str(",")?;
                     }
-                    write!(f, "\"{key}\":{value}")?;
+                    f.write_str("\"")?;
+                    f.write_str(key)?;
+                    f.write_str("\":")?;
+                    fmt::Display::fmt(value, f)?;
                 }
                 f.write_str("}")
             }
         }
     }
+}
+
+/// `s` between `"`, with `\` and `"` escaped, written in runs between the escapes.
+fn write_quoted(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
+    f.write_str("\"")?;
+    let mut run = 0;
+    for (at, c) in s.char_indices() {
+        if matches!(c, '\\' | '"') {
+            f.write_str(&s[run..at])?;
+            f.write_str(if c == '\\' { "\\\\" } else { "\\\"" })?;
+            run = at + 1;
+        }
+    }
+    f.write_str(&s[run..])?;
+    f.write_str("\"")
 }
 
 impl From<bool> for Value {
@@ -249,6 +267,8 @@ mod tests {
     fn renderings_are_json_like_and_cut_when_long() {
         let v = Value::Array(vec![Value::Null, true.into(), 1.5.into(), "a\"b".into()]);
         assert_eq!(v.to_string(), r#"[null,true,1.5,"a\"b"]"#);
+        let escapes = Value::from(r#"\"é\\"#);
+        assert_eq!(escapes.to_string(), r#""\\\"é\\\\""#, "every backslash and quote escaped, the rest kept");
         assert_eq!(Value::from("abcdef").summary(3), "\"ab…");
     }
 }

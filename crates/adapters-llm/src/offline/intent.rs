@@ -7,6 +7,8 @@
 //! spend, "google ads" is a platform, not the word "ads", and "month over month" is a comparison,
 //! not a month.
 
+use std::sync::LazyLock;
+
 use domain::dates::Preset;
 use domain::metrics::Metric;
 use domain::platform::Platform;
@@ -125,6 +127,15 @@ enum Term {
     Movement(Movement),
     Unavailable(&'static str),
 }
+
+/// The phrases of [`TERMS`] split into words, longest first (the sort is stable, so equally long
+/// phrases keep the table's order); split once, as every question reads them.
+static PHRASES: LazyLock<Vec<(Vec<&'static str>, Term)>> = LazyLock::new(|| {
+    let mut table: Vec<(Vec<&str>, Term)> =
+        TERMS.iter().map(|&(phrase, term)| (phrase.split(' ').collect(), term)).collect();
+    table.sort_by_key(|(phrase_words, _)| std::cmp::Reverse(phrase_words.len()));
+    table
+});
 
 /// Every phrase understood, lowercase, words separated by one space.
 const TERMS: &[(&str, Term)] = &[
@@ -769,12 +780,8 @@ fn patterns(words: &[&str], used: &mut [bool]) -> Vec<(usize, usize, Term)> {
 /// The terms of the table in `words`, matched longest phrase first without reusing a word:
 /// `(first word, end, term)`.
 fn find_terms(words: &[&str], used: &mut [bool]) -> Vec<(usize, usize, Term)> {
-    let mut table: Vec<(Vec<&str>, Term)> =
-        TERMS.iter().map(|&(phrase, term)| (phrase.split(' ').collect(), term)).collect();
-    // Longest first; the sort is stable, so equally long phrases keep the table's order.
-    table.sort_by_key(|(phrase_words, _)| std::cmp::Reverse(phrase_words.len()));
     let mut found = Vec::new();
-    for (phrase_words, term) in &table {
+    for (phrase_words, term) in PHRASES.iter() {
         let n = phrase_words.len();
         for start in 0..words.len().saturating_sub(n - 1) {
             let span = start..start + n;

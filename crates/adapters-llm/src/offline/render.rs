@@ -3,11 +3,12 @@
 //! each result as the JSON a model is sent ([`domain::tools::ToolOutput::to_value`]).
 
 use std::fmt::Write;
+use std::sync::LazyLock;
 
 use domain::analyst::{ChatRequest, ChatTurn};
-use domain::tools::ToolCall;
 #[cfg(test)]
 use domain::tools::ToolOutput;
+use domain::tools::{ToolCall, ToolKind};
 
 /// Everything a model reads for `request`: the tools offered and every turn, tool results included.
 #[cfg(test)]
@@ -21,15 +22,42 @@ pub fn request(request: &ChatRequest) -> String {
 /// holding the text (it is only ever counted).
 pub fn request_chars(request: &ChatRequest) -> u64 {
     let mut counter = CharCounter(0);
-    write_request(&mut counter, request);
-    counter.0
+    write_turns(&mut counter, request);
+    counter.0 + request.tools.iter().map(|&tool| definition_chars(tool)).sum::<u64>()
+}
+
+/// The characters of `tool`'s definition line. Definitions never change, so each is written and
+/// counted once.
+fn definition_chars(tool: ToolKind) -> u64 {
+    static COUNTS: LazyLock<Vec<(ToolKind, u64)>> = LazyLock::new(|| {
+        ToolKind::ALL
+            .iter()
+            .map(|&tool| {
+                let mut counter = CharCounter(0);
+                write_definition(&mut counter, tool);
+                (tool, counter.0)
+            })
+            .collect()
+    });
+    COUNTS.iter().find(|(kind, _)| *kind == tool).map_or(0, |&(_, chars)| chars)
 }
 
 /// Writes what [`request_chars`] counts.
+#[cfg(test)]
 fn write_request(out: &mut impl Write, request: &ChatRequest) {
-    for tool in &request.tools {
-        let _ = writeln!(out, "tool {}: {}", tool.name(), tool.parameters().to_json_schema());
+    for &tool in &request.tools {
+        write_definition(out, tool);
     }
+    write_turns(out, request);
+}
+
+/// A tool's definition as a model is offered it: its name and its parameters' JSON Schema.
+fn write_definition(out: &mut impl Write, tool: ToolKind) {
+    let _ = writeln!(out, "tool {}: {}", tool.name(), tool.parameters().to_json_schema());
+}
+
+/// Every turn of `request`, tool results included.
+fn write_turns(out: &mut impl Write, request: &ChatRequest) {
     for turn in &request.turns {
         let _ = match turn {
             ChatTurn::System(text) => writeln!(out, "system: {text}"),
@@ -72,7 +100,7 @@ mod tests {
     use domain::analyst::AnalystContext;
     use domain::dates::{ClientTimeZone, Preset, RangeSpec};
     use domain::platform::Platform;
-    use domain::tools::{ToolKind, ToolRequest};
+    use domain::tools::ToolRequest;
 
     use super::*;
 
