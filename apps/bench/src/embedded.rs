@@ -92,10 +92,7 @@ async fn warm_then_run(
     max: Option<u64>,
     make: impl Fn(u64) -> load::Call + Send + Sync + 'static,
 ) -> Load {
-    let make = Arc::new(make);
-    let warm = make.clone();
-    let _ = load::run(concurrency, Duration::from_millis(500), max.map(|m| m / 10), move |i| warm(i)).await;
-    load::run(concurrency, settings.duration(), max, move |i| make(i)).await
+    load::run(concurrency, load::WARM_UP, settings.duration(), max, make).await
 }
 
 /// Runs scenarios 1-4; their rows.

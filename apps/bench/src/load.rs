@@ -15,6 +15,10 @@ use serde_json::{Value, json};
 /// `d` instead (a time to first event, say), `Err` counts an error.
 pub type Outcome = Result<Option<Duration>, String>;
 
+/// The warm-up of every load run: connections are opened and caches filled before anything is
+/// recorded.
+pub const WARM_UP: Duration = Duration::from_millis(500);
+
 /// A request to send, as a boxed future.
 pub type Call = Pin<Box<dyn Future<Output = Outcome> + Send>>;
 
@@ -74,31 +78,47 @@ impl Load {
     }
 }
 
-/// Runs `make(i)` (i counts requests across workers) from `concurrency` workers for `duration`,
-/// or until `max_requests` were started.
+/// Runs `make(i)` (i counts requests across workers) from `concurrency` workers: a warm-up of
+/// `warm_up`, then `duration` (or until `max_requests` were measured). The workers start one after
+/// the other, spread over the first half of the warm-up, so that the load is a steady stream and
+/// not waves of requests sent in the same instant; only requests started after the warm-up are
+/// recorded.
 pub async fn run(
     concurrency: usize,
+    warm_up: Duration,
     duration: Duration,
     max_requests: Option<u64>,
     make: impl Fn(u64) -> Call + Send + Sync + 'static,
 ) -> Load {
     let make = Arc::new(make);
     let counter = Arc::new(AtomicU64::new(0));
+    let measured = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
+    let measure_from = start + warm_up;
+    let end = measure_from + duration;
+    let spread = warm_up / 2 / u32::try_from(concurrency.max(1)).unwrap_or(u32::MAX);
     let mut workers = Vec::with_capacity(concurrency);
-    for _ in 0..concurrency {
-        let make = make.clone();
-        let counter = counter.clone();
+    for k in 0..concurrency {
+        let (make, counter, measured) = (make.clone(), counter.clone(), measured.clone());
+        let first = start + spread * u32::try_from(k).unwrap_or(u32::MAX);
         workers.push(tokio::spawn(async move {
+            tokio::time::sleep_until(first.into()).await;
             let mut hist = new_hist();
             let (mut ok, mut errors, mut first_error) = (0u64, 0u64, None);
-            while start.elapsed() < duration {
-                let i = counter.fetch_add(1, Ordering::Relaxed);
-                if max_requests.is_some_and(|max| i >= max) {
+            loop {
+                let t = Instant::now();
+                if t >= end {
                     break;
                 }
-                let t = Instant::now();
-                match make(i).await {
+                let counts = t >= measure_from;
+                if counts && max_requests.is_some_and(|max| measured.fetch_add(1, Ordering::Relaxed) >= max) {
+                    break;
+                }
+                let outcome = make(counter.fetch_add(1, Ordering::Relaxed)).await;
+                if !counts {
+                    continue;
+                }
+                match outcome {
                     Ok(measured) => {
                         let d = measured.unwrap_or_else(|| t.elapsed());
                         let _ = hist.record(u64::try_from(d.as_micros()).unwrap_or(u64::MAX).max(1));
@@ -124,7 +144,7 @@ pub async fn run(
             }
         }
     }
-    load.elapsed = start.elapsed();
+    load.elapsed = measure_from.elapsed();
     load
 }
 

@@ -73,8 +73,8 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
             )
         };
         let chats = settings.chats;
-        let direct_load = load::run(chats, settings.duration(), None, direct).await;
-        let api_load = load::run(chats, settings.duration(), None, through).await;
+        let direct_load = load::run(chats, load::WARM_UP, settings.duration(), None, direct).await;
+        let api_load = load::run(chats, load::WARM_UP, settings.duration(), None, through).await;
         let overhead = api_load.ms(0.99) - direct_load.ms(0.99);
         rows.push(Row::new(
             "5 overhead around the model",

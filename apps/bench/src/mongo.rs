@@ -146,8 +146,5 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
 
 /// One request at a time for `d`, after a short warm-up.
 async fn timed(d: Duration, make: impl Fn(u64) -> load::Call + Send + Sync + 'static) -> Load {
-    let make = Arc::new(make);
-    let warm = make.clone();
-    let _ = load::run(1, Duration::from_millis(300), None, move |i| warm(i)).await;
-    load::run(1, d, None, move |i| make(i)).await
+    load::run(1, Duration::from_millis(300), d, None, make).await
 }

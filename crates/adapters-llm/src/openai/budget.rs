@@ -8,7 +8,7 @@
 
 use std::ops::Range;
 
-use crate::openai::tokens::{PER_MESSAGE, REPLY_PRIMING, Tokenizer};
+use crate::openai::tokens::REPLY_PRIMING;
 use crate::openai::wire::Message;
 
 /// The conversation as messages with their token counts, grouped for the budget.
@@ -37,8 +37,10 @@ pub(crate) struct Window {
 }
 
 impl Prompt {
-    pub(crate) fn new(messages: Vec<Message>, tokenizer: Tokenizer) -> Self {
-        let tokens: Vec<u64> = messages.iter().map(|m| PER_MESSAGE + tokenizer.budget_count(&m.token_text())).collect();
+    /// The prompt of `messages`, each costing `tokens(message)` (its text and the chat format's
+    /// tokens per message).
+    pub(crate) fn new(messages: Vec<Message>, tokens: impl Fn(&Message) -> u64) -> Self {
+        let tokens: Vec<u64> = messages.iter().map(tokens).collect();
         let head_end = messages.iter().take_while(|m| matches!(m, Message::System { .. })).count();
         let tail_start = messages
             .iter()
@@ -113,9 +115,13 @@ mod tests {
     use domain::value::Value;
 
     use super::*;
+    use crate::openai::tokens::{PER_MESSAGE, Tokenizer};
 
     fn prompt(turns: &[ChatTurn]) -> Prompt {
-        Prompt::new(turns.iter().map(Message::from_turn).collect(), Tokenizer::for_model("gpt-4o"))
+        let tokenizer = Tokenizer::for_model("gpt-4o");
+        Prompt::new(turns.iter().map(Message::from_turn).collect(), |m| {
+            PER_MESSAGE + tokenizer.budget_count(&m.token_text())
+        })
     }
 
     fn call(id: &str) -> ToolCall {

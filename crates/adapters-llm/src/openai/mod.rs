@@ -21,6 +21,7 @@ mod wire;
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::hash::Hasher;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -34,6 +35,7 @@ use domain::value::Value;
 use eventsource_stream::{EventStreamError, Eventsource};
 use futures::StreamExt;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use serde_json::value::RawValue;
 use tokio::time::{Instant, timeout_at};
 
 use crate::openai::assemble::{Assembler, TextGate, is_tool_call_text};
@@ -69,9 +71,25 @@ pub struct OpenAiChatModel {
     tokenizer: Tokenizer,
     /// Set once the server has shown that it cannot stream rounds that offer tools.
     unstreamed_tools: AtomicBool,
-    /// The token count of the definitions of each set of tools offered: the same every round, so
-    /// counted once, not per request (counting them is most of a round's own work).
-    tool_tokens: Mutex<HashMap<Vec<ToolKind>, ToolTokens>>,
+    /// Each set of tools offered, with its definitions written out and counted: the same every
+    /// round, so built once, not per request (they were most of a round's own work).
+    tool_sets: Mutex<HashMap<Vec<ToolKind>, Arc<ToolSet>>>,
+    /// The budget's token count of each message text seen lately, by a hash of the text: a
+    /// conversation's history is the same every round and every question, and counting it with
+    /// the tokenizer was most of what remained of a round's own work.
+    message_tokens: quick_cache::sync::Cache<u64, u64>,
+}
+
+/// How many message texts keep their token count (about 40 bytes each).
+const MESSAGE_TOKENS_CACHED: usize = 65_536;
+
+/// A set of tools as offered to the model.
+#[derive(Debug)]
+struct ToolSet {
+    defs: Vec<ToolDef>,
+    /// `defs` as JSON, written once.
+    json: Option<Box<RawValue>>,
+    tokens: ToolTokens,
 }
 
 /// The tokens of a set of tool definitions: as counted (for the usage estimate) and as budgeted.
@@ -100,21 +118,49 @@ impl OpenAiChatModel {
             .build()
             .map_err(|e| OpenAiConfigError::HttpClient(e.to_string()))?;
         let tokenizer = Tokenizer::for_model(&settings.config.model);
-        Ok(Self { settings, http, tokenizer, unstreamed_tools: AtomicBool::new(false), tool_tokens: Mutex::default() })
+        Ok(Self {
+            settings,
+            http,
+            tokenizer,
+            unstreamed_tools: AtomicBool::new(false),
+            tool_sets: Mutex::default(),
+            message_tokens: quick_cache::sync::Cache::new(MESSAGE_TOKENS_CACHED),
+        })
     }
 
     fn config(&self) -> &OpenAiConfig {
         &self.settings.config
     }
 
-    /// The tokens of the definitions of `tools`, as sent; counted once per set.
-    fn tool_tokens(&self, tools: &[ToolKind]) -> ToolTokens {
-        let mut cache = self.tool_tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        *cache.entry(tools.to_vec()).or_insert_with(|| {
+    /// The definitions of `tools` as sent, with their tokens; built once per set.
+    fn tool_set(&self, tools: &[ToolKind]) -> Arc<ToolSet> {
+        let mut cache = self.tool_sets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(cache.entry(tools.to_vec()).or_insert_with(|| {
             let defs: Vec<ToolDef> = tools.iter().copied().map(ToolDef::of).collect();
-            let text = if defs.is_empty() { String::new() } else { serde_json::to_string(&defs).unwrap_or_default() };
-            ToolTokens { count: self.tokenizer.count(&text), budget: self.tokenizer.budget_count(&text) }
-        })
+            let json = if defs.is_empty() { None } else { serde_json::value::to_raw_value(&defs).ok() };
+            let text = json.as_ref().map_or("", |json| json.get());
+            let tokens = ToolTokens { count: self.tokenizer.count(text), budget: self.tokenizer.budget_count(text) };
+            Arc::new(ToolSet { defs, json, tokens })
+        }))
+    }
+
+    /// How many message texts have their count kept.
+    #[cfg(test)]
+    fn message_tokens_cached(&self) -> usize {
+        self.message_tokens.len()
+    }
+
+    /// The budget's tokens of `message`, counted once per text.
+    fn message_tokens(&self, message: &Message) -> u64 {
+        let mut hasher = std::hash::DefaultHasher::new();
+        message.hash_token_text(&mut hasher);
+        let key = hasher.finish();
+        if let Some(tokens) = self.message_tokens.get(&key) {
+            return tokens;
+        }
+        let tokens = PER_MESSAGE + self.tokenizer.budget_count(&message.token_text());
+        self.message_tokens.insert(key, tokens);
+        tokens
     }
 
     /// Answers one round within `deadline`.
@@ -124,10 +170,11 @@ impl OpenAiChatModel {
         sink: &dyn AnswerSink,
         deadline: Instant,
     ) -> Result<ModelTurn, Failure> {
-        let tools: Vec<ToolDef> = request.tools.iter().copied().map(ToolDef::of).collect();
-        let tool_count = self.tool_tokens(&request.tools);
+        let tools = self.tool_set(&request.tools);
+        let tool_count = tools.tokens;
         let tool_tokens = tool_count.budget;
-        let prompt = Prompt::new(request.turns.iter().map(Message::from_turn).collect(), self.tokenizer);
+        let prompt =
+            Prompt::new(request.turns.iter().map(Message::from_turn).collect(), |message| self.message_tokens(message));
         let room = u64::from(self.config().context_tokens - self.config().max_output_tokens);
         let mut history_budget = room.saturating_sub(prompt.fixed_tokens() + tool_tokens);
         let mut shrunk = false;
@@ -157,20 +204,16 @@ impl OpenAiChatModel {
     }
 
     /// One round: streamed, or asked again without streaming where streaming cannot work.
-    async fn round(
-        &self,
-        messages: &[Message],
-        tools: &[ToolDef],
-        sink: &dyn AnswerSink,
-        deadline: Instant,
-    ) -> Attempt {
+    async fn round(&self, messages: &[Message], tools: &ToolSet, sink: &dyn AnswerSink, deadline: Instant) -> Attempt {
         let delta_sent = AtomicBool::new(false);
-        let offers_tools = !tools.is_empty();
+        let offers_tools = !tools.defs.is_empty();
         let mut learned = false;
         if !offers_tools || !self.unstreamed_tools.load(Ordering::Relaxed) {
             let body = self.body(messages, tools, true, self.config().max_output_tokens);
             let streamed = self
-                .with_retries(deadline, &delta_sent, |attempt| self.streamed(&body, tools, sink, &delta_sent, attempt))
+                .with_retries(deadline, &delta_sent, |attempt| {
+                    self.streamed(&body, &tools.defs, sink, &delta_sent, attempt)
+                })
                 .await;
             match streamed {
                 Ok(answer) => return Ok(answer),
@@ -233,20 +276,14 @@ impl OpenAiChatModel {
     }
 
     /// The request body.
-    fn body<'a>(
-        &'a self,
-        messages: &'a [Message],
-        tools: &'a [ToolDef],
-        stream: bool,
-        max_tokens: u32,
-    ) -> ChatBody<'a> {
-        let tool_choice = if tools.is_empty() {
+    fn body<'a>(&'a self, messages: &'a [Message], tools: &'a ToolSet, stream: bool, max_tokens: u32) -> ChatBody<'a> {
+        let tool_choice = if tools.defs.is_empty() {
             None
         } else {
             match &self.config().tool_choice {
                 ToolChoice::Auto => Some(ToolChoiceWire::Mode("auto")),
                 // Naming a function that is not offered is an error on every server.
-                ToolChoice::Function(name) if tools.iter().any(|t| t.name() == name) => {
+                ToolChoice::Function(name) if tools.defs.iter().any(|t| t.name() == name) => {
                     Some(ToolChoiceWire::Function { kind: "function", function: FunctionName { name } })
                 }
                 ToolChoice::ServerDefault | ToolChoice::Function(_) => None,
@@ -255,7 +292,7 @@ impl OpenAiChatModel {
         ChatBody {
             model: &self.config().model,
             messages,
-            tools: (!tools.is_empty()).then_some(tools),
+            tools: tools.json.as_deref(),
             tool_choice,
             max_tokens,
             temperature: self.config().temperature,
@@ -446,7 +483,8 @@ impl OpenAiChatModel {
             Message::System { content: TITLE_PROMPT.to_owned() },
             Message::User { content: format!("Question: {}\n\nAnswer: {}", question.trim(), excerpt.trim()) },
         ];
-        let body = self.body(&messages, &[], false, TITLE_MAX_TOKENS);
+        let no_tools = self.tool_set(&[]);
+        let body = self.body(&messages, &no_tools, false, TITLE_MAX_TOKENS);
         let delta_sent = AtomicBool::new(false);
         let reply = match self.with_retries(deadline, &delta_sent, |attempt| self.unstreamed(&body, attempt)).await {
             // No title is no failure: the domain keeps its own.
@@ -561,6 +599,45 @@ impl ChatModel for OpenAiChatModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn model() -> OpenAiChatModel {
+        OpenAiChatModel::new(OpenAiConfig { model: "gpt-4o".into(), ..OpenAiConfig::default() })
+            .expect("a valid config")
+    }
+
+    #[test]
+    fn a_message_costs_its_texts_tokens_counted_once_per_text() {
+        let model = model();
+        let question = Message::User { content: "What did we spend on Meta last month?".into() };
+        let want = PER_MESSAGE + model.tokenizer.budget_count(&question.token_text());
+        assert_eq!(model.message_tokens(&question), want);
+        assert_eq!(model.message_tokens_cached(), 1);
+        assert_eq!(model.message_tokens(&question.clone()), want, "the same text, the same count");
+        assert_eq!(model.message_tokens_cached(), 1, "counted once");
+        let call = Message::Assistant {
+            content: String::new(),
+            tool_calls: vec![wire::ToolCallOut {
+                id: "c1".into(),
+                kind: "function",
+                function: wire::FunctionOut { name: "blended_totals".into(), arguments: "{}".into() },
+            }],
+        };
+        let other = PER_MESSAGE + model.tokenizer.budget_count(&call.token_text());
+        assert_eq!(model.message_tokens(&call), other, "another text is counted for itself");
+        assert_eq!(model.message_tokens_cached(), 2);
+    }
+
+    #[test]
+    fn a_set_of_tools_is_written_once_and_sent_as_written() {
+        let model = model();
+        let set = model.tool_set(&ToolKind::ALL);
+        assert!(Arc::ptr_eq(&set, &model.tool_set(&ToolKind::ALL)), "built once per set");
+        let json = set.json.as_ref().expect("tools offered").get();
+        let want = serde_json::to_string(&ToolKind::ALL.map(ToolDef::of)).expect("definitions serialise");
+        assert_eq!(json, want);
+        assert_eq!(set.tokens.count, model.tokenizer.count(&want));
+        assert!(model.tool_set(&[]).json.is_none(), "no tools: no `tools` field");
+    }
 
     #[test]
     fn titles_lose_their_labels_quotes_and_full_stops() {

@@ -16,7 +16,7 @@ pub(crate) struct ChatBody<'a> {
     pub(crate) messages: &'a [Message],
     /// Absent when no tools are offered: some servers reject an empty array.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) tools: Option<&'a [ToolDef]>,
+    pub(crate) tools: Option<&'a serde_json::value::RawValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) tool_choice: Option<ToolChoiceWire<'a>>,
     pub(crate) max_tokens: u32,
@@ -109,6 +109,22 @@ impl Message {
                     text.push_str(&call.function.arguments);
                 }
                 text
+            }
+        }
+    }
+
+    /// Feeds `hasher` what [`Message::token_text`] reads, without writing the text out.
+    pub(crate) fn hash_token_text(&self, hasher: &mut impl std::hash::Hasher) {
+        match self {
+            Self::System { content } | Self::User { content } | Self::Tool { content, .. } => {
+                hasher.write(content.as_bytes());
+            }
+            Self::Assistant { content, tool_calls } => {
+                hasher.write(content.as_bytes());
+                for call in tool_calls {
+                    hasher.write(call.function.name.as_bytes());
+                    hasher.write(call.function.arguments.as_bytes());
+                }
             }
         }
     }
