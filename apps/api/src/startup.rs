@@ -28,6 +28,7 @@ use crate::config::{Config, CorsOrigins};
 use crate::error::{ApiError, REQUEST_ID_HEADER, render_problems};
 use crate::jobs;
 use crate::seed;
+use crate::wire::message_json::MessageJson;
 use crate::wiring::{self, Backend, Ports, Services, StoreHealth};
 
 /// Largest request body accepted.
@@ -74,9 +75,27 @@ pub enum StartupError {
     Seed(anyhow::Error),
 }
 
-/// What every handler can reach.
+/// What every handler can reach; cloned for every request, so it is one shared [`AppParts`].
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppParts>);
+
+impl AppState {
+    /// The state of a router serving `parts`.
+    pub fn new(parts: AppParts) -> Self {
+        Self(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+/// The services, keys and settings the handlers use.
+pub struct AppParts {
     /// The use cases.
     pub services: Services,
     /// Verifies bearer tokens.
@@ -86,6 +105,8 @@ pub struct AppState {
     /// Where a user lands after authorizing a platform (`FRONTEND_URL`); `None`: the callback
     /// answers JSON.
     pub frontend_url: Option<String>,
+    /// The JSON of messages read lately, for pages of conversations.
+    pub message_json: MessageJson,
 }
 
 /// The JWT keys from `JWT_SECRET` (the published development secret on the embedded default only),
@@ -165,12 +186,13 @@ impl Application {
             None
         };
 
-        let state = AppState {
+        let state = AppState::new(AppParts {
             services: services.clone(),
             jwt: jwt.clone(),
             health: ports.health.clone(),
             frontend_url: config.platforms.frontend_url.clone(),
-        };
+            message_json: MessageJson::default(),
+        });
         let router = router(state, &config);
         let sync_every = jobs::sync_tick(Duration::from_secs(config.platforms.sync_interval_minutes * 60));
         Ok(Self {

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use domain::conversation::ConversationStatus;
 use domain::ids::ClientId;
 use domain::paging::ConversationQuery;
@@ -137,12 +137,13 @@ pub async fn get_conversation(
     AuthUser(user): AuthUser,
     Path(conversation_id): Path<String>,
     ApiQuery(params): ApiQuery<GetConversationParams>,
-) -> Result<Json<ConversationDetailBody>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = parse_conversation_id(&conversation_id)?;
     let before = params.before.as_deref().map(|b| parse_message_id("before", b)).transpose()?;
     let limit = cursor::parse_limit(params.limit.as_deref(), DEFAULT_MESSAGES)?;
     let detail = state.services.conversations.get(user, id, before, limit.get()).await?;
-    Ok(Json(ConversationDetailBody::from(&detail)))
+    // The body of `ConversationDetailBody`, from the messages' kept JSON.
+    Ok(state.message_json.detail(&detail))
 }
 
 /// Changes the title (`null` clears it) or moves the conversation between active and archived.

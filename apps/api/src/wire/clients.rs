@@ -35,8 +35,10 @@ pub struct ClientBody {
     /// Lifecycle status.
     pub status: ClientStatusWire,
     /// When it was created.
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     pub created_at: DateTime<Utc>,
     /// When it last changed.
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     pub updated_at: DateTime<Utc>,
     /// One entry per platform, connected or not.
     pub platforms: Vec<PlatformSummaryBody>,
@@ -78,12 +80,16 @@ pub struct PlatformSummaryBody {
     /// act on.
     pub reason: Option<String>,
     /// When data was last synced.
+    #[serde(serialize_with = "crate::wire::rfc3339_option")]
     pub last_sync: Option<DateTime<Utc>>,
     /// When it syncs next; `null` while no account is chosen or when not connected.
+    #[serde(serialize_with = "crate::wire::rfc3339_option")]
     pub next_sync_at: Option<DateTime<Utc>>,
     /// When the access token expires (it renews itself while a refresh token works).
+    #[serde(serialize_with = "crate::wire::rfc3339_option")]
     pub expires_at: Option<DateTime<Utc>>,
     /// When the refresh token itself expires, where the platform says (LinkedIn).
+    #[serde(serialize_with = "crate::wire::rfc3339_option")]
     pub refresh_expires_at: Option<DateTime<Utc>>,
     /// Whether the user must reconnect the platform before it syncs again (`reason` says why).
     pub needs_reconnect: bool,

@@ -28,10 +28,13 @@ pub struct ConversationBody {
     /// Lifecycle status.
     pub status: ConversationStatusWire,
     /// When it was created.
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     pub created_at: DateTime<Utc>,
     /// When it last changed.
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     pub updated_at: DateTime<Utc>,
     /// When its last message was written (its creation time before any).
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     pub last_message_at: DateTime<Utc>,
     /// How many messages it holds.
     pub message_count: u32,
@@ -101,6 +104,7 @@ pub struct MessageBody {
     /// Its text.
     pub content: String,
     /// When it was written.
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     pub timestamp: DateTime<Utc>,
     /// Model, cost and rating.
     pub metadata: MessageMetadataBody,

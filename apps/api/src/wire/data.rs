@@ -42,6 +42,7 @@ pub struct SourceBody {
     /// The platform.
     pub platform: PlatformWire,
     /// When the figures were synced; `null` for demo data.
+    #[serde(serialize_with = "crate::wire::rfc3339_option")]
     pub last_sync: Option<DateTime<Utc>>,
     /// Whether these are demo figures.
     pub demo: bool,

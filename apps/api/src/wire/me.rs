@@ -20,6 +20,7 @@ pub struct MeBody {
     /// Messages stored in the user's conversations (theirs and the analyst's).
     pub total_messages: u64,
     /// When the user last sent a message.
+    #[serde(serialize_with = "crate::wire::rfc3339_option")]
     pub last_chat_at: Option<DateTime<Utc>>,
     /// Tokens (input plus output) of every answer the user got.
     pub total_tokens_used: u64,

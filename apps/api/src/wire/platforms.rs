@@ -183,6 +183,7 @@ pub struct SyncReportBody {
     /// Days of figures stored.
     pub days: usize,
     /// When it synced; `null` when it failed.
+    #[serde(serialize_with = "crate::wire::rfc3339_option")]
     pub synced_at: Option<DateTime<Utc>>,
 }
 

@@ -127,6 +127,7 @@ pub struct SourceBody {
     /// The platform.
     pub platform: PlatformWire,
     /// When it was last synced; `null` for demo data.
+    #[serde(serialize_with = "crate::wire::rfc3339_option")]
     pub last_sync: Option<DateTime<Utc>>,
 }
 
