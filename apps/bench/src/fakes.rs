@@ -23,7 +23,7 @@ pub async fn serve(router: Router) -> anyhow::Result<String> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
+        let _ = axum::serve(listener, router.into_make_service()).await;
     });
     Ok(format!("http://{addr}"))
 }
@@ -71,7 +71,7 @@ async fn held_stream(Query(query): Query<HashMap<String, String>>) -> Response {
 /// `bench baseline-server PORT`: the baseline alone, as a child process whose memory is measured.
 pub async fn run_baseline_child(port: u16) -> anyhow::Result<()> {
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
-    axum::serve(listener, baseline_router(FixedBodies::default())).await?;
+    axum::serve(listener, baseline_router(FixedBodies::default()).into_make_service()).await?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 //! spend, "google ads" is a platform, not the word "ads", and "month over month" is a comparison,
 //! not a month.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use domain::dates::Preset;
@@ -135,6 +136,15 @@ static PHRASES: LazyLock<Vec<(Vec<&'static str>, Term)>> = LazyLock::new(|| {
         TERMS.iter().map(|&(phrase, term)| (phrase.split(' ').collect(), term)).collect();
     table.sort_by_key(|(phrase_words, _)| std::cmp::Reverse(phrase_words.len()));
     table
+});
+
+/// The positions in [`PHRASES`] of the phrases starting with each word.
+static PHRASES_BY_FIRST_WORD: LazyLock<HashMap<&'static str, Vec<usize>>> = LazyLock::new(|| {
+    let mut index: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (phrase_words, _)) in PHRASES.iter().enumerate() {
+        index.entry(phrase_words[0]).or_default().push(i);
+    }
+    index
 });
 
 /// Every phrase understood, lowercase, words separated by one space.
@@ -780,8 +790,14 @@ fn patterns(words: &[&str], used: &mut [bool]) -> Vec<(usize, usize, Term)> {
 /// The terms of the table in `words`, matched longest phrase first without reusing a word:
 /// `(first word, end, term)`.
 fn find_terms(words: &[&str], used: &mut [bool]) -> Vec<(usize, usize, Term)> {
+    // Only phrases whose first word is in the question can match: visit just those, in the
+    // table's order, as if the whole table were walked.
+    let mut candidates: Vec<usize> =
+        words.iter().filter_map(|w| PHRASES_BY_FIRST_WORD.get(w)).flatten().copied().collect();
+    candidates.sort_unstable();
+    candidates.dedup();
     let mut found = Vec::new();
-    for (phrase_words, term) in PHRASES.iter() {
+    for (phrase_words, term) in candidates.into_iter().map(|i| &PHRASES[i]) {
         let n = phrase_words.len();
         for start in 0..words.len().saturating_sub(n - 1) {
             let span = start..start + n;
