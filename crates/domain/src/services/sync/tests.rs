@@ -261,3 +261,39 @@ async fn due_connections_are_claimed_for_this_replica_and_synced() {
     h.api.expect_fetch().times(1).returning(|_, _, _, _| Ok(FetchedFigures::default()));
     assert_eq!(h.service().run_due().await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn a_run_claims_batch_after_batch_until_a_short_one_says_nothing_else_is_due() {
+    let mut h = Harness::new(true);
+    let claims = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = claims.clone();
+    h.queue.expect_claim_due().withf(|_, _, _, limit| *limit == 16).returning(move |_, _, _, limit| {
+        // Two full batches, then the last three due.
+        let n = match counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+            0 | 1 => limit,
+            2 => 3,
+            _ => panic!("claimed again after a short batch"),
+        };
+        Ok((0..n).map(|_| DueSync { user: user_id(1), client: client_id(1), platform: Platform::GoogleAds }).collect())
+    });
+    h.api.expect_fetch().times(35).returning(|_, _, _, _| Ok(FetchedFigures::default()));
+    assert_eq!(h.service().run_due().await.unwrap(), 35, "every claimed connection synced");
+    assert_eq!(claims.load(std::sync::atomic::Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn a_failed_later_claim_ends_the_run_with_what_was_synced() {
+    let mut h = Harness::new(true);
+    let mut first = true;
+    h.queue.expect_claim_due().times(2).returning(move |_, _, _, limit| {
+        if std::mem::take(&mut first) {
+            Ok((0..limit)
+                .map(|_| DueSync { user: user_id(1), client: client_id(1), platform: Platform::GoogleAds })
+                .collect())
+        } else {
+            Err(StoreError::Unavailable("the database went away".into()))
+        }
+    });
+    h.api.expect_fetch().times(16).returning(|_, _, _, _| Ok(FetchedFigures::default()));
+    assert_eq!(h.service().run_due().await.unwrap(), 16);
+}
