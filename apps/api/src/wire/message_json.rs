@@ -18,7 +18,7 @@ use quick_cache::sync::Cache;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::wire::conversations::{ConversationBody, MessageBody};
+use crate::wire::conversations::{ConversationBody, ConversationDetailBody, MessageBody};
 
 /// What the pieces may take in all: a few thousand long answers.
 const CAPACITY_BYTES: u64 = 32 * 1024 * 1024;
@@ -52,25 +52,25 @@ impl Default for MessageJson {
 
 impl MessageJson {
     /// `message` as its [`MessageBody`] JSON.
-    pub fn piece(&self, message: &Message) -> Arc<RawValue> {
+    fn piece(&self, message: &Message) -> serde_json::Result<Arc<RawValue>> {
         let key = (message.id, message.metadata.feedback);
         if let Some(piece) = self.pieces.get(&key) {
-            return piece;
+            return Ok(piece);
         }
-        let piece: Arc<RawValue> = match serde_json::value::to_raw_value(&MessageBody::from(message)) {
-            Ok(raw) => Arc::from(raw),
-            // A body of strings, numbers and enums always serialises; should it not, the piece is
-            // `null` and is not kept.
-            Err(_) => return Arc::from(RawValue::NULL.to_owned()),
-        };
+        let piece: Arc<RawValue> = Arc::from(serde_json::value::to_raw_value(&MessageBody::from(message))?);
         self.pieces.insert(key, Arc::clone(&piece));
-        piece
+        Ok(piece)
     }
 
     /// The response of `GET /v1/conversations/{id}`: exactly the JSON of
-    /// [`ConversationDetailBody`](crate::wire::conversations::ConversationDetailBody).
+    /// [`ConversationDetailBody`].
     pub fn detail(&self, detail: &ConversationDetail) -> Response {
-        let pieces: Vec<Arc<RawValue>> = detail.messages.messages.iter().map(|m| self.piece(m)).collect();
+        let Ok(pieces) = detail.messages.messages.iter().map(|m| self.piece(m)).collect::<serde_json::Result<Vec<_>>>()
+        else {
+            // A message that cannot be written as a piece cannot be written whole either: the body
+            // answers as serialising it directly would.
+            return axum::Json(ConversationDetailBody::from(detail)).into_response();
+        };
         let body = DetailJson {
             conversation: ConversationBody::from(&detail.conversation),
             messages: pieces.iter().map(AsRef::as_ref).collect(),
@@ -86,8 +86,7 @@ impl MessageJson {
     }
 }
 
-/// [`ConversationDetailBody`](crate::wire::conversations::ConversationDetailBody) with its
-/// messages as written pieces (same fields, same order).
+/// [`ConversationDetailBody`] with its messages as written pieces (same fields, same order).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct DetailJson<'a> {
@@ -103,7 +102,6 @@ mod tests {
     use domain::ids::{ClientId, ConversationId, UserId};
 
     use super::*;
-    use crate::wire::conversations::ConversationDetailBody;
 
     fn message(n: u32, role: Role, feedback: Option<Feedback>) -> Message {
         Message {

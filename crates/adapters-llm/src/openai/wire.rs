@@ -100,33 +100,25 @@ impl Message {
 
     /// The text a tokenizer reads of this message.
     pub(crate) fn token_text(&self) -> String {
-        match self {
-            Self::System { content } | Self::User { content } | Self::Tool { content, .. } => content.clone(),
-            Self::Assistant { content, tool_calls } => {
-                let mut text = content.clone();
-                for call in tool_calls {
-                    text.push_str(&call.function.name);
-                    text.push_str(&call.function.arguments);
-                }
-                text
-            }
-        }
+        self.token_parts().collect()
     }
 
     /// Feeds `hasher` what [`Message::token_text`] reads, without writing the text out.
     pub(crate) fn hash_token_text(&self, hasher: &mut impl std::hash::Hasher) {
-        match self {
-            Self::System { content } | Self::User { content } | Self::Tool { content, .. } => {
-                hasher.write(content.as_bytes());
-            }
-            Self::Assistant { content, tool_calls } => {
-                hasher.write(content.as_bytes());
-                for call in tool_calls {
-                    hasher.write(call.function.name.as_bytes());
-                    hasher.write(call.function.arguments.as_bytes());
-                }
-            }
+        for part in self.token_parts() {
+            hasher.write(part.as_bytes());
         }
+    }
+
+    /// The pieces of [`Message::token_text`], in order: the text, then each call's name and
+    /// arguments.
+    fn token_parts(&self) -> impl Iterator<Item = &str> {
+        let (content, calls): (&str, &[ToolCallOut]) = match self {
+            Self::System { content } | Self::User { content } | Self::Tool { content, .. } => (content, &[]),
+            Self::Assistant { content, tool_calls } => (content, tool_calls),
+        };
+        std::iter::once(content)
+            .chain(calls.iter().flat_map(|call| [call.function.name.as_str(), call.function.arguments.as_str()]))
     }
 
     /// Whether this is an assistant turn that called tools.
