@@ -7,7 +7,7 @@ use std::sync::RwLock;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::conversation::{
-    Conversation, ConversationChanges, ConversationStatus, Feedback, Message, MessagePage, Role,
+    Conversation, ConversationChanges, ConversationStatus, Feedback, HistoryMessage, Message, MessagePage, Role,
 };
 use domain::ids::{ConversationId, MessageId, UserId};
 use domain::paging::{ConversationCursor, ConversationQuery, Page};
@@ -49,6 +49,11 @@ impl MemoryConversationStore {
 }
 
 /// The user's conversation `id` when it is not deleted.
+fn visible(conversations: &HashMap<ConversationId, Stored>, user: UserId, id: ConversationId) -> Option<&Stored> {
+    conversations.get(&id).filter(|s| s.header.user_id == user && s.header.status != ConversationStatus::Deleted)
+}
+
+/// The user's conversation `id` when it is not deleted, to change.
 fn visible_mut(
     conversations: &mut HashMap<ConversationId, Stored>,
     user: UserId,
@@ -142,10 +147,7 @@ impl ConversationStore for MemoryConversationStore {
         limit: usize,
     ) -> Result<Option<MessagePage>, StoreError> {
         let conversations = read(&self.conversations)?;
-        let Some(stored) = conversations
-            .get(&id)
-            .filter(|s| s.header.user_id == user && s.header.status != ConversationStatus::Deleted)
-        else {
+        let Some(stored) = visible(&conversations, user, id) else {
             return Ok(None);
         };
         let end = match before {
@@ -157,6 +159,24 @@ impl ConversationStore for MemoryConversationStore {
         };
         let start = end.saturating_sub(limit);
         Ok(Some(MessagePage { messages: stored.messages[start..end].to_vec(), has_more: start > 0 }))
+    }
+
+    async fn history(
+        &self,
+        user: UserId,
+        id: ConversationId,
+        before: MessageId,
+        limit: usize,
+    ) -> Result<Option<Vec<HistoryMessage>>, StoreError> {
+        let conversations = read(&self.conversations)?;
+        let Some(stored) = visible(&conversations, user, id) else {
+            return Ok(None);
+        };
+        let Some(end) = stored.messages.iter().rposition(|m| m.id == before) else {
+            return Ok(None);
+        };
+        let start = end.saturating_sub(limit);
+        Ok(Some(stored.messages[start..end].iter().map(HistoryMessage::from).collect()))
     }
 
     async fn append(

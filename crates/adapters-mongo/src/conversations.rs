@@ -8,7 +8,7 @@ use bson::{Bson, Document, doc};
 use chrono::{DateTime, Utc};
 use domain::conversation::{
     Conversation, ConversationChanges, ConversationLimits, ConversationMetadata, ConversationStatus, ConversationTitle,
-    Feedback, Message, MessageMetadata, MessagePage, Role,
+    Feedback, HistoryMessage, Message, MessageMetadata, MessagePage, Role,
 };
 use domain::ids::{ClientId, ConversationId, MessageId, UserId};
 use domain::paging::{ConversationCursor, ConversationQuery, Page};
@@ -346,6 +346,21 @@ pub(crate) fn page_pipeline(
     ]
 }
 
+/// The aggregation of a prompt's history: a page before `before`, each message cut to its role and
+/// text (an answer's working stays on the server).
+pub(crate) fn history_pipeline(user: UserId, id: ConversationId, before: MessageId, limit: usize) -> Vec<Document> {
+    let mut pipeline = page_pipeline(user, id, Some(before), limit);
+    pipeline.push(doc! { "$project": { "end": 1, "page.role": 1, "page.content": 1 } });
+    pipeline
+}
+
+/// A message as the history reads it.
+#[derive(Debug, Deserialize)]
+struct HistoryDoc {
+    role: String,
+    content: String,
+}
+
 /// The aggregation that finds a message by id: its index in the array and the message itself.
 pub(crate) fn find_message_pipeline(user: UserId, id: ConversationId, message: MessageId) -> Vec<Document> {
     vec![
@@ -559,6 +574,36 @@ impl ConversationStore for MongoConversationStore {
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Some(MessagePage { messages, has_more: start > 0 }))
+    }
+
+    #[tracing::instrument(level = "debug", skip(self), fields(user_id = %user, conversation_id = %id))]
+    async fn history(
+        &self,
+        user: UserId,
+        id: ConversationId,
+        before: MessageId,
+        limit: usize,
+    ) -> Result<Option<Vec<HistoryMessage>>, StoreError> {
+        let pipeline = history_pipeline(user, id, before, limit);
+        let Some(found) = self.aggregate_one(pipeline, "reading a conversation's history").await? else {
+            return Ok(None);
+        };
+        if integer(&found, "end")? < 0 {
+            return Ok(None);
+        }
+        let what = || format!("history of conversation {id}");
+        let page = found.get_array("page").map_err(|e| corrupt(what(), e))?;
+        page.iter()
+            .map(|m| {
+                let Bson::Document(d) = m else {
+                    return Err(corrupt(what(), format!("element {m:?}")));
+                };
+                let doc = decode::<HistoryDoc>(d.clone(), what())?;
+                let role = doc.role.parse::<Role>().map_err(|e| corrupt(what(), e))?;
+                Ok(HistoryMessage { role, content: doc.content })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
     }
 
     #[tracing::instrument(level = "debug", skip(self, message), fields(user_id = %user, conversation_id = %id))]

@@ -347,6 +347,22 @@ impl Message {
     }
 }
 
+/// What a model's prompt needs of an earlier message: who wrote it and its text, without the
+/// answer's metadata and working (most of a stored answer's bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryMessage {
+    /// Who wrote it.
+    pub role: Role,
+    /// Its text.
+    pub content: String,
+}
+
+impl From<&Message> for HistoryMessage {
+    fn from(message: &Message) -> Self {
+        Self { role: message.role, content: message.content.clone() }
+    }
+}
+
 /// A page of a conversation's messages, oldest first.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MessagePage {

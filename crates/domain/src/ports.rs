@@ -18,7 +18,9 @@ use secrecy::SecretString;
 use crate::analyst::{AnswerSink, ChatRequest, ModelTurn, TitleTurn};
 use crate::cipher::SealedToken;
 use crate::client::{Client, ClientChanges};
-use crate::conversation::{Conversation, ConversationChanges, ConversationLimits, Feedback, Message, MessagePage};
+use crate::conversation::{
+    Conversation, ConversationChanges, ConversationLimits, Feedback, HistoryMessage, Message, MessagePage,
+};
 use crate::daily::{Currency, DailyRecord, DayFigures};
 use crate::dates::DateRange;
 use crate::ids::{ClientId, ConversationId, MessageId, UserId};
@@ -230,6 +232,20 @@ pub trait ConversationStore: Send + Sync {
         before: Option<MessageId>,
         limit: usize,
     ) -> Result<Option<MessagePage>, StoreError>;
+    /// The role and text of up to `limit` messages before `before`, oldest first: a prompt's
+    /// history, read without the answers' working. `None` as for [`ConversationStore::messages`].
+    ///
+    /// The provided method reads whole messages; stores override it to read less.
+    async fn history(
+        &self,
+        user: UserId,
+        id: ConversationId,
+        before: MessageId,
+        limit: usize,
+    ) -> Result<Option<Vec<HistoryMessage>>, StoreError> {
+        let page = self.messages(user, id, Some(before), limit).await?;
+        Ok(page.map(|page| page.messages.iter().map(HistoryMessage::from).collect()))
+    }
     /// Appends a message and updates the counters in one atomic write.
     async fn append(&self, user: UserId, id: ConversationId, message: &NewMessage)
     -> Result<AppendOutcome, StoreError>;

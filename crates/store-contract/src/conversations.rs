@@ -7,7 +7,7 @@ use std::sync::Arc;
 use domain::analyst::AnswerWorking;
 use domain::conversation::{
     Conversation, ConversationChanges, ConversationLimits, ConversationMetadata, ConversationStatus, ConversationTitle,
-    Feedback, Message, MessagePage, Role,
+    Feedback, HistoryMessage, Message, MessagePage, Role,
 };
 use domain::ids::{ConversationId, MessageId, UserId};
 use domain::paging::{ConversationCursor, ConversationQuery, PageLimit};
@@ -318,6 +318,31 @@ pub async fn message_pages_go_back_with_before(stores: Stores) {
     stores.conversations.insert(&conversation(owner, 2, client_id(1), at(0))).await.unwrap();
     appended(&stores, owner, conversation_id(2), append_of(message(50, Role::User, 1))).await;
     assert_eq!(page(&stores, owner, id, Some(message_id(50)), 3).await, None, "a message of another conversation");
+}
+
+/// A history holds the role and text of up to `limit` messages before `before`, oldest first;
+/// `None` for an unknown `before`, a deleted conversation or another user's.
+pub async fn history_reads_role_and_text_before_a_message(stores: Stores) {
+    let owner = user(1);
+    let id = conversation_id(1);
+    stores.conversations.insert(&conversation(owner, 1, client_id(1), at(0))).await.unwrap();
+    let all: Vec<Message> =
+        (1..=5).map(|n| message(n, if n % 2 == 1 { Role::User } else { Role::Assistant }, i64::from(n))).collect();
+    for m in &all {
+        appended(&stores, owner, id, append_of(m.clone())).await;
+    }
+    let conversations = &stores.conversations;
+    let history =
+        |before: u32, limit| async move { conversations.history(owner, id, message_id(before), limit).await.unwrap() };
+    let expect = |range: std::ops::Range<usize>| Some(all[range].iter().map(HistoryMessage::from).collect::<Vec<_>>());
+    assert_eq!(history(5, 3).await, expect(1..4));
+    assert_eq!(history(5, 10).await, expect(0..4));
+    assert_eq!(history(1, 3).await, expect(0..0));
+    assert_eq!(history(2, 3).await, Some(vec![HistoryMessage { role: Role::User, content: all[0].content.clone() }]));
+    assert_eq!(history(99, 3).await, None, "an unknown message");
+    assert_eq!(conversations.history(user(2), id, message_id(5), 3).await.unwrap(), None, "another user's");
+    conversations.soft_delete(owner, id, at(9)).await.unwrap();
+    assert_eq!(history(5, 3).await, None, "a deleted conversation");
 }
 
 /// An append stores the message with every field, counts it and its stored bytes, moves

@@ -111,6 +111,7 @@ macro_rules! contract_tests {
             conversations::conversation_update_changes_title_and_status
             conversations::a_deleted_conversation_is_visible_only_to_get
             conversations::message_pages_go_back_with_before
+            conversations::history_reads_role_and_text_before_a_message
             conversations::append_updates_counters_and_reactivates_archived
             conversations::append_refuses_past_the_cap
             conversations::releasing_an_answer_frees_its_place

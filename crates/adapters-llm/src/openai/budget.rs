@@ -13,8 +13,8 @@ use crate::openai::wire::Message;
 
 /// The conversation as messages with their token counts, grouped for the budget.
 #[derive(Debug)]
-pub(crate) struct Prompt {
-    messages: Vec<Message>,
+pub(crate) struct Prompt<'a> {
+    messages: Vec<Message<'a>>,
     tokens: Vec<u64>,
     /// Leading system messages.
     head: Range<usize>,
@@ -24,10 +24,10 @@ pub(crate) struct Prompt {
     tail: Range<usize>,
 }
 
-/// The messages chosen for one request.
+/// The messages chosen for one request, borrowed from the prompt.
 #[derive(Debug)]
-pub(crate) struct Window {
-    pub(crate) messages: Vec<Message>,
+pub(crate) struct Window<'a> {
+    pub(crate) messages: Vec<&'a Message<'a>>,
     /// Tokens of everything sent, tools and priming included, by the budget's count.
     pub(crate) prompt_tokens: u64,
     /// Tokens of the earlier turns sent.
@@ -36,10 +36,10 @@ pub(crate) struct Window {
     pub(crate) dropped: usize,
 }
 
-impl Prompt {
+impl<'a> Prompt<'a> {
     /// The prompt of `messages`, each costing `tokens(message)` (its text and the chat format's
     /// tokens per message).
-    pub(crate) fn new(messages: Vec<Message>, tokens: impl Fn(&Message) -> u64) -> Self {
+    pub(crate) fn new(messages: Vec<Message<'a>>, tokens: impl Fn(&Message<'a>) -> u64) -> Self {
         let tokens: Vec<u64> = messages.iter().map(tokens).collect();
         let head_end = messages.iter().take_while(|m| matches!(m, Message::System { .. })).count();
         let tail_start = messages
@@ -67,7 +67,7 @@ impl Prompt {
     }
 
     /// The messages that fit `history_budget` tokens of earlier turns, with the fixed parts.
-    pub(crate) fn window(&self, history_budget: u64, tool_tokens: u64) -> Window {
+    pub(crate) fn window(&self, history_budget: u64, tool_tokens: u64) -> Window<'_> {
         let mut kept: Vec<&Range<usize>> = Vec::new();
         let mut history_tokens = 0;
         for unit in self.units.iter().rev() {
@@ -79,12 +79,12 @@ impl Prompt {
             kept.push(unit);
         }
         kept.reverse();
-        let mut messages = Vec::new();
-        messages.extend_from_slice(&self.messages[self.head.clone()]);
+        let mut messages: Vec<&Message<'a>> = Vec::new();
+        messages.extend(&self.messages[self.head.clone()]);
         for unit in &kept {
-            messages.extend_from_slice(&self.messages[(*unit).clone()]);
+            messages.extend(&self.messages[(*unit).clone()]);
         }
-        messages.extend_from_slice(&self.messages[self.tail.clone()]);
+        messages.extend(&self.messages[self.tail.clone()]);
         let earlier: usize = self.units.iter().map(ExactSizeIterator::len).sum();
         let sent: usize = kept.iter().map(|u| u.len()).sum();
         Window {
@@ -117,7 +117,7 @@ mod tests {
     use super::*;
     use crate::openai::tokens::{PER_MESSAGE, Tokenizer};
 
-    fn prompt(turns: &[ChatTurn]) -> Prompt {
+    fn prompt(turns: &[ChatTurn]) -> Prompt<'_> {
         let tokenizer = Tokenizer::for_model("gpt-4o");
         Prompt::new(turns.iter().map(Message::from_turn).collect(), |m| {
             PER_MESSAGE + tokenizer.budget_count(&m.token_text())
@@ -137,7 +137,7 @@ mod tests {
             .messages
             .iter()
             .map(|m| match m {
-                Message::System { content } | Message::User { content } => content.clone(),
+                Message::System { content } | Message::User { content } => content.to_string(),
                 Message::Assistant { content, tool_calls } => {
                     format!("assistant:{content}:{}", tool_calls.len())
                 }
@@ -164,7 +164,8 @@ mod tests {
 
     #[test]
     fn everything_is_sent_when_it_fits() {
-        let p = prompt(&conversation());
+        let turns = conversation();
+        let p = prompt(&turns);
         let w = p.window(u64::MAX, 0);
         assert_eq!(w.messages.len(), 11);
         assert_eq!(w.dropped, 0);
@@ -172,7 +173,8 @@ mod tests {
 
     #[test]
     fn a_small_budget_keeps_the_system_prompt_and_the_current_question_with_its_rounds() {
-        let p = prompt(&conversation());
+        let turns = conversation();
+        let p = prompt(&turns);
         let w = p.window(0, 0);
         assert_eq!(roles(&w), ["rules", "q3", "assistant::1", "tool:c"]);
         assert_eq!(w.dropped, 7);
@@ -181,7 +183,8 @@ mod tests {
 
     #[test]
     fn the_most_recent_turns_that_fit_are_kept_and_a_tool_call_never_loses_its_results() {
-        let p = prompt(&conversation());
+        let turns = conversation();
+        let p = prompt(&turns);
         // Room for "q2" and "answer 2" and "answer 1", not for the tool round with its long results.
         let w = p.window(40, 0);
         assert_eq!(
@@ -195,13 +198,15 @@ mod tests {
 
     #[test]
     fn a_tool_result_whose_call_is_not_in_the_history_is_never_sent() {
-        let p = prompt(&[ChatTurn::System("rules".into()), result("orphan"), ChatTurn::User("q".into())]);
+        let turns = [ChatTurn::System("rules".into()), result("orphan"), ChatTurn::User("q".into())];
+        let p = prompt(&turns);
         assert_eq!(roles(&p.window(u64::MAX, 0)), ["rules", "q"]);
     }
 
     #[test]
     fn the_prompt_count_adds_the_tools_and_the_history_to_the_fixed_part() {
-        let p = prompt(&conversation());
+        let turns = conversation();
+        let p = prompt(&turns);
         let w = p.window(40, 100);
         assert_eq!(w.prompt_tokens, p.fixed_tokens() + 100 + w.history_tokens);
         assert!(w.history_tokens > 0 && w.history_tokens <= 40);

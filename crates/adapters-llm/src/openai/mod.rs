@@ -204,7 +204,13 @@ impl OpenAiChatModel {
     }
 
     /// One round: streamed, or asked again without streaming where streaming cannot work.
-    async fn round(&self, messages: &[Message], tools: &ToolSet, sink: &dyn AnswerSink, deadline: Instant) -> Attempt {
+    async fn round(
+        &self,
+        messages: &[&Message<'_>],
+        tools: &ToolSet,
+        sink: &dyn AnswerSink,
+        deadline: Instant,
+    ) -> Attempt {
         let delta_sent = AtomicBool::new(false);
         let offers_tools = !tools.defs.is_empty();
         let mut learned = false;
@@ -276,7 +282,13 @@ impl OpenAiChatModel {
     }
 
     /// The request body.
-    fn body<'a>(&'a self, messages: &'a [Message], tools: &'a ToolSet, stream: bool, max_tokens: u32) -> ChatBody<'a> {
+    fn body<'a>(
+        &'a self,
+        messages: &'a [&'a Message<'a>],
+        tools: &'a ToolSet,
+        stream: bool,
+        max_tokens: u32,
+    ) -> ChatBody<'a> {
         let tool_choice = if tools.defs.is_empty() {
             None
         } else {
@@ -480,11 +492,12 @@ impl OpenAiChatModel {
     async fn write_title(&self, question: &str, answer: &str, deadline: Instant) -> Result<Option<TitleTurn>, Failure> {
         let excerpt: String = answer.chars().take(TITLE_ANSWER_CHARS).collect();
         let messages = [
-            Message::System { content: TITLE_PROMPT.to_owned() },
-            Message::User { content: format!("Question: {}\n\nAnswer: {}", question.trim(), excerpt.trim()) },
+            Message::System { content: TITLE_PROMPT.into() },
+            Message::User { content: format!("Question: {}\n\nAnswer: {}", question.trim(), excerpt.trim()).into() },
         ];
         let no_tools = self.tool_set(&[]);
-        let body = self.body(&messages, &no_tools, false, TITLE_MAX_TOKENS);
+        let sent = [&messages[0], &messages[1]];
+        let body = self.body(&sent, &no_tools, false, TITLE_MAX_TOKENS);
         let delta_sent = AtomicBool::new(false);
         let reply = match self.with_retries(deadline, &delta_sent, |attempt| self.unstreamed(&body, attempt)).await {
             // No title is no failure: the domain keeps its own.
@@ -615,11 +628,11 @@ mod tests {
         assert_eq!(model.message_tokens(&question.clone()), want, "the same text, the same count");
         assert_eq!(model.message_tokens_cached(), 1, "counted once");
         let call = Message::Assistant {
-            content: String::new(),
+            content: "".into(),
             tool_calls: vec![wire::ToolCallOut {
-                id: "c1".into(),
+                id: "c1",
                 kind: "function",
-                function: wire::FunctionOut { name: "blended_totals".into(), arguments: "{}".into() },
+                function: wire::FunctionOut { name: "blended_totals", arguments: "{}".into() },
             }],
         };
         let other = PER_MESSAGE + model.tokenizer.budget_count(&call.token_text());

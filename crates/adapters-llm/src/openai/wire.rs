@@ -2,6 +2,8 @@
 //! and what is read back (every field optional, unknown fields ignored, nulls where values were
 //! expected tolerated).
 
+use std::borrow::Cow;
+
 use domain::analyst::ChatTurn;
 use domain::tools::ToolKind;
 use domain::value::Value;
@@ -13,7 +15,7 @@ use crate::openai::json::{Json, WireValue, arguments_text, to_json_string};
 #[derive(Debug, Serialize)]
 pub(crate) struct ChatBody<'a> {
     pub(crate) model: &'a str,
-    pub(crate) messages: &'a [Message],
+    pub(crate) messages: &'a [&'a Message<'a>],
     /// Absent when no tools are offered: some servers reject an empty array.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) tools: Option<&'a serde_json::value::RawValue>,
@@ -54,46 +56,46 @@ pub(crate) struct FunctionName<'a> {
 /// One message of the conversation.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "role", rename_all = "lowercase")]
-pub(crate) enum Message {
+pub(crate) enum Message<'a> {
     System {
-        content: String,
+        content: Cow<'a, str>,
     },
     User {
-        content: String,
+        content: Cow<'a, str>,
     },
     Assistant {
         /// The text, `""` when the turn only called tools: OpenAI's documented `null` is refused
         /// by llama-cpp-python (a 500 from its request validation), an empty string by no server.
-        content: String,
+        content: Cow<'a, str>,
         #[serde(skip_serializing_if = "Vec::is_empty")]
-        tool_calls: Vec<ToolCallOut>,
+        tool_calls: Vec<ToolCallOut<'a>>,
     },
     Tool {
-        tool_call_id: String,
+        tool_call_id: &'a str,
         /// The result as JSON text: every server takes a string here.
         content: String,
     },
 }
 
-impl Message {
-    /// The domain's turn on the wire.
-    pub(crate) fn from_turn(turn: &ChatTurn) -> Self {
+impl<'a> Message<'a> {
+    /// The domain's turn on the wire, borrowing its text: a prompt holds no copy of the history.
+    pub(crate) fn from_turn(turn: &'a ChatTurn) -> Self {
         match turn {
-            ChatTurn::System(text) => Self::System { content: text.clone() },
-            ChatTurn::User(text) => Self::User { content: text.clone() },
+            ChatTurn::System(text) => Self::System { content: Cow::Borrowed(text) },
+            ChatTurn::User(text) => Self::User { content: Cow::Borrowed(text) },
             ChatTurn::Assistant { text, tool_calls } => Self::Assistant {
-                content: text.clone(),
+                content: Cow::Borrowed(text),
                 tool_calls: tool_calls
                     .iter()
                     .map(|call| ToolCallOut {
-                        id: call.id.clone(),
+                        id: &call.id,
                         kind: "function",
-                        function: FunctionOut { name: call.name.clone(), arguments: arguments_text(&call.arguments) },
+                        function: FunctionOut { name: &call.name, arguments: arguments_text(&call.arguments) },
                     })
                     .collect(),
             },
             ChatTurn::Tool { call_id, output } => {
-                Self::Tool { tool_call_id: call_id.clone(), content: to_json_string(&output.to_value()) }
+                Self::Tool { tool_call_id: call_id, content: to_json_string(&output.to_value()) }
             }
         }
     }
@@ -113,12 +115,13 @@ impl Message {
     /// The pieces of [`Message::token_text`], in order: the text, then each call's name and
     /// arguments.
     fn token_parts(&self) -> impl Iterator<Item = &str> {
-        let (content, calls): (&str, &[ToolCallOut]) = match self {
-            Self::System { content } | Self::User { content } | Self::Tool { content, .. } => (content, &[]),
+        let (content, calls): (&str, &[ToolCallOut<'_>]) = match self {
+            Self::System { content } | Self::User { content } => (content, &[]),
+            Self::Tool { content, .. } => (content, &[]),
             Self::Assistant { content, tool_calls } => (content, tool_calls),
         };
         std::iter::once(content)
-            .chain(calls.iter().flat_map(|call| [call.function.name.as_str(), call.function.arguments.as_str()]))
+            .chain(calls.iter().flat_map(|call| [call.function.name, call.function.arguments.as_str()]))
     }
 
     /// Whether this is an assistant turn that called tools.
@@ -129,16 +132,16 @@ impl Message {
 
 /// A tool call of an earlier assistant turn.
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct ToolCallOut {
-    pub(crate) id: String,
+pub(crate) struct ToolCallOut<'a> {
+    pub(crate) id: &'a str,
     #[serde(rename = "type")]
     pub(crate) kind: &'static str,
-    pub(crate) function: FunctionOut,
+    pub(crate) function: FunctionOut<'a>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct FunctionOut {
-    pub(crate) name: String,
+pub(crate) struct FunctionOut<'a> {
+    pub(crate) name: &'a str,
     /// JSON text, as the model wrote it.
     pub(crate) arguments: String,
 }

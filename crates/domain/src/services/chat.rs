@@ -366,6 +366,9 @@ impl PreparedTurn {
         };
         let mut turns = vec![ChatTurn::System(system_prompt(&context))];
         turns.extend(self.history().await?);
+        // One request, extended in place each round: its turns are not copied per round, and the
+        // model holds the only copy while it streams.
+        let mut request = ChatRequest { turns, tools: Vec::new(), context };
 
         let mut usage = TokenUsage::default();
         let mut traces: Vec<ToolTrace> = Vec::new();
@@ -374,9 +377,8 @@ impl PreparedTurn {
         let mut rounds = 0;
         let (text, model) = loop {
             // The round after the last tool round offers no tools: the model must answer.
-            let tools = if rounds < s.settings.max_tool_rounds { ToolKind::ALL.to_vec() } else { Vec::new() };
-            let offered = !tools.is_empty();
-            let request = ChatRequest { turns: turns.clone(), tools, context: context.clone() };
+            request.tools = if rounds < s.settings.max_tool_rounds { ToolKind::ALL.to_vec() } else { Vec::new() };
+            let offered = !request.tools.is_empty();
             let turn = s.model.complete(&request, sink.clone()).await?;
             usage += turn.usage;
             if turn.tool_calls.is_empty() {
@@ -390,7 +392,7 @@ impl PreparedTurn {
                 .into());
             }
             rounds += 1;
-            turns.push(ChatTurn::Assistant { text: turn.text, tool_calls: turn.tool_calls.clone() });
+            request.turns.push(ChatTurn::Assistant { text: turn.text, tool_calls: turn.tool_calls.clone() });
             for (call, output, mut trace) in self.run_tools(&scope, &turn.tool_calls, sink.as_ref()).await? {
                 // Charts keep the first series' points, up to the working's bound.
                 let points: usize = trace.series.iter().map(|s| s.points.len()).sum();
@@ -402,7 +404,7 @@ impl PreparedTurn {
                     traces.push(bounded(trace));
                 }
                 results.push(output.clone());
-                turns.push(ChatTurn::Tool { call_id: call.id.clone(), output });
+                request.turns.push(ChatTurn::Tool { call_id: call.id.clone(), output });
             }
         };
 
@@ -483,23 +485,23 @@ impl PreparedTurn {
     /// posted to the conversation meanwhile.
     async fn history(&self) -> Result<Vec<ChatTurn>, ChatError> {
         let s = &self.service;
-        let page = s
+        let history = s
             .conversations
-            .messages(self.user, self.conversation.id, Some(self.question.id), s.settings.history_messages)
+            .history(self.user, self.conversation.id, self.question.id, s.settings.history_messages)
             .await?
             .ok_or(ChatError::NotFound)?;
         let mut budget = s.settings.history_token_budget.saturating_sub(estimate_tokens(&self.question.content));
         let mut window = vec![ChatTurn::User(self.question.content.clone())];
-        for message in page.messages.iter().rev() {
+        for message in history.into_iter().rev() {
             let cost = estimate_tokens(&message.content);
             if cost > budget {
                 break;
             }
             budget -= cost;
             window.push(match message.role {
-                Role::User => ChatTurn::User(message.content.clone()),
-                Role::Assistant => ChatTurn::Assistant { text: message.content.clone(), tool_calls: vec![] },
-                Role::System => ChatTurn::System(message.content.clone()),
+                Role::User => ChatTurn::User(message.content),
+                Role::Assistant => ChatTurn::Assistant { text: message.content, tool_calls: vec![] },
+                Role::System => ChatTurn::System(message.content),
             });
         }
         window.reverse();

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use super::*;
 use crate::analyst::{ModelPrice, ModelTurn};
 use crate::cipher::SealedToken;
-use crate::conversation::{ConversationTitle, MessagePage};
+use crate::conversation::{ConversationTitle, HistoryMessage};
 use crate::daily::{AdDay, CampaignDay, CampaignStatus, Currency, DailyRecord, DayFigures};
 use crate::dates::{Preset, RangeSpec};
 use crate::platform::{PlatformAccount, PlatformConnection, SealedCredentials};
@@ -142,7 +142,7 @@ fn limits(message_cap: u32) -> ConversationLimits {
 }
 
 /// A store of the messages appended so far, serving them back as history the way the port
-/// promises: the messages before `before`, or the newest when it is `None`.
+/// promises: the messages before `before`.
 fn recording_store(mocks: &mut Mocks) -> Arc<Mutex<Vec<Message>>> {
     let stored = Arc::new(Mutex::new(Vec::<Message>::new()));
     let sink = stored.clone();
@@ -151,17 +151,11 @@ fn recording_store(mocks: &mut Mocks) -> Arc<Mutex<Vec<Message>>> {
         Ok(appended(m))
     });
     let source = stored.clone();
-    mocks.conversations.expect_messages().returning(move |_, _, before, limit| {
+    mocks.conversations.expect_history().returning(move |_, _, before, limit| {
         let all = source.lock().unwrap().clone();
-        let end = match before {
-            None => all.len(),
-            Some(id) => match all.iter().position(|m| m.id == id) {
-                Some(at) => at,
-                None => return Ok(None),
-            },
-        };
+        let Some(end) = all.iter().position(|m| m.id == before) else { return Ok(None) };
         let start = end.saturating_sub(limit);
-        Ok(Some(MessagePage { messages: all[start..end].to_vec(), has_more: start > 0 }))
+        Ok(Some(all[start..end].iter().map(HistoryMessage::from).collect()))
     });
     stored
 }
@@ -255,7 +249,7 @@ async fn the_answer_takes_the_place_its_question_reserved() {
         seen.lock().unwrap().push(m.slot);
         Ok(appended(m))
     });
-    mocks.conversations.expect_messages().returning(|_, _, _, _| Ok(Some(MessagePage::default())));
+    mocks.conversations.expect_history().returning(|_, _, _, _| Ok(Some(Vec::new())));
     mocks.conversations.expect_release_answer().times(0);
     mocks.model.expect_complete().returning(|_, _| Ok(answer("ok")));
     let settings = ChatSettings { limits: limits(10), ..ChatSettings::default() };
@@ -351,7 +345,7 @@ async fn a_failed_append_of_the_answer_gives_the_reserved_place_back() {
         *n += 1;
         if *n == 1 { Ok(appended(m)) } else { Err(StoreError::Unavailable("the primary stepped down".into())) }
     });
-    mocks.conversations.expect_messages().returning(|_, _, _, _| Ok(Some(MessagePage::default())));
+    mocks.conversations.expect_history().returning(|_, _, _, _| Ok(Some(Vec::new())));
     mocks.conversations.expect_release_answer().times(1).returning(|_, _| Ok(()));
     mocks.model.expect_complete().returning(|_, _| Ok(answer("ok")));
     let err =
@@ -694,7 +688,7 @@ async fn a_title_the_model_writes_replaces_the_first_questions_and_its_cost_coun
         .conversations
         .expect_get()
         .returning(|u, id| Ok(Some(Conversation::start(id, u, client_id(1), None, FixedClock::default().0))));
-    mocks.conversations.expect_messages().returning(|_, _, _, _| Ok(Some(MessagePage::default())));
+    mocks.conversations.expect_history().returning(|_, _, _, _| Ok(Some(Vec::new())));
     let titles = Arc::new(Mutex::new(Vec::new()));
     let seen = titles.clone();
     mocks.conversations.expect_update().returning(move |u, id, changes, _| {
@@ -749,7 +743,7 @@ async fn a_conversation_already_titled_asks_the_model_for_no_title() {
         let title = ConversationTitle::new("Q4 review").ok();
         Ok(Some(Conversation::start(id, u, client_id(1), title, FixedClock::default().0)))
     });
-    mocks.conversations.expect_messages().returning(|_, _, _, _| Ok(Some(MessagePage::default())));
+    mocks.conversations.expect_history().returning(|_, _, _, _| Ok(Some(Vec::new())));
     mocks.conversations.expect_append().returning(|u, id, m| {
         let mut c =
             Conversation::start(id, u, client_id(1), ConversationTitle::new("Q4 review").ok(), m.message.timestamp);
