@@ -424,6 +424,19 @@ pub struct LlmConfig {
     )]
     pub tool_choice: LlmToolChoice,
 
+    /// `LLM_HTTP2`: whether to speak HTTP/2 to the model server (h2c on `http://`, h2 on `https://`),
+    /// every chat of this replica a stream on one connection: about 30 KiB less per streaming chat
+    /// (`docs/performance.md`). Only for servers that speak it and allow as many concurrent streams
+    /// as the replica runs chats; past that limit chats wait. Default `false` (HTTP/1.1).
+    #[arg(
+        long = "llm-http2",
+        env = "LLM_HTTP2",
+        value_name = "LLM_HTTP2",
+        default_value_t = false,
+        action = clap::ArgAction::Set
+    )]
+    pub http2: bool,
+
     /// `LLM_PRICES`: prices in USD per million input/output tokens, `model=input/output` entries
     /// separated by commas (`gpt-4o-mini=0.15/0.60`); they override the built-in prices of the same
     /// models and add others.
@@ -476,6 +489,7 @@ impl LlmConfig {
             max_attempts: 3,
             max_tool_rounds: 4,
             tool_choice: LlmToolChoice::Default,
+            http2: false,
             prices: None,
         }
     }

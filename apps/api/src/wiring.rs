@@ -154,6 +154,7 @@ pub fn chat_model(config: &LlmConfig) -> Result<Arc<dyn ChatModel>, StartupError
             LlmToolChoice::Default => ToolChoice::ServerDefault,
             LlmToolChoice::Auto => ToolChoice::Auto,
         },
+        http2: config.http2,
         ..OpenAiConfig::default()
     };
     let endpoint = openai.base_url.clone();

@@ -102,10 +102,10 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
     }
 
     if settings.runs(6) {
-        // Each stream takes a socket from the client to the API and one from the API to the model,
-        // in the API and here (the fake model is in this process): two per stream per process.
+        // Each stream takes a socket from the client to the API, in the API and here; the API's
+        // chats share one HTTP/2 connection to the fake model (in this process).
         let limit = fd_limit();
-        let cap = usize::try_from(limit.saturating_sub(400) / 2).unwrap_or(0);
+        let cap = usize::try_from(limit.saturating_sub(400)).unwrap_or(0);
         let streams = settings.streams.min(cap);
         step(&format!("6: {streams} streams (asked {}, fd limit {limit})", settings.streams));
         let hold = settings.stream_hold_secs;
@@ -123,6 +123,8 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
             ("LLM_API_KEY", "sk-bench-not-a-key".to_owned()),
             ("LLM_TIMEOUT_SECS", "600".to_owned()),
             ("LLM_FIRST_TOKEN_TIMEOUT_SECS", "120".to_owned()),
+            // Every chat a stream on one connection to the model (the fake allows any number).
+            ("LLM_HTTP2", "true".to_owned()),
             ("REQUEST_TIMEOUT_SECS", "600".to_owned()),
             ("RATE_LIMIT_PER_MINUTE", u32::MAX.to_string()),
             ("RATE_LIMIT_PER_DAY", u32::MAX.to_string()),

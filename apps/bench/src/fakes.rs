@@ -28,6 +28,27 @@ pub async fn serve(router: Router) -> anyhow::Result<String> {
     Ok(format!("http://{addr}"))
 }
 
+/// Serves `router` like [`serve`], and also HTTP/2 with prior knowledge (h2c), with no limit on
+/// concurrent streams: the fake model, so that the API can multiplex every chat on one connection.
+pub async fn serve_h2c(router: Router) -> anyhow::Result<String> {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::service::TowerToHyperService;
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let service = TowerToHyperService::new(router.clone());
+            tokio::spawn(async move {
+                let mut builder = Builder::new(TokioExecutor::new());
+                builder.http2().max_concurrent_streams(None);
+                let _ = builder.serve_connection(TokioIo::new(stream), service).await;
+            });
+        }
+    });
+    Ok(format!("http://{addr}"))
+}
+
 // --- baseline ----------------------------------------------------------------------------------
 
 /// Bodies the baseline serves under `/fixed/{name}`: status, content type and bytes.
@@ -117,7 +138,7 @@ impl FakeModel {
             requests: AtomicU64::new(0),
         });
         let router = Router::new().route("/v1/chat/completions", post(complete)).with_state(state.clone());
-        let base = serve(router).await?;
+        let base = serve_h2c(router).await?;
         Ok(Self { base_url: format!("{base}/v1"), state })
     }
 

@@ -448,6 +448,51 @@ async fn a_provider_that_cannot_be_reached_is_unavailable() {
     assert!(matches!(turn, Err(ChatModelError::Unavailable(m)) if m.contains("could not be reached")));
 }
 
+// ---- HTTP versions ------------------------------------------------------------------------------
+
+/// The first bytes the model sends a server that reads and never answers.
+async fn first_bytes_sent(http2: bool, n: usize) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let config = OpenAiConfig {
+        base_url: format!("http://{}/v1", listener.local_addr().unwrap()),
+        http2,
+        ..OpenAiConfig::default()
+    };
+    let asking = tokio::spawn(async move { ask(&model(config), &question("Top campaign?", &[])).await });
+    let (mut socket, _) = listener.accept().await.unwrap();
+    let mut bytes = vec![0; n];
+    socket.read_exact(&mut bytes).await.unwrap();
+    asking.abort();
+    bytes
+}
+
+#[tokio::test]
+async fn the_model_speaks_http_1_1_by_default_and_http_2_with_prior_knowledge_when_asked() {
+    let http1 = first_bytes_sent(false, 34).await;
+    assert_eq!(String::from_utf8_lossy(&http1), "POST /v1/chat/completions HTTP/1.1");
+    // RFC 9113 §3.4: the connection preface of a client that knows the server speaks HTTP/2.
+    let http2 = first_bytes_sent(true, 24).await;
+    assert_eq!(http2, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+}
+
+#[tokio::test]
+async fn over_http2_concurrent_answers_are_all_streamed() {
+    let server = MockServer::start().await;
+    mount(&server, sse(STREAM)).await;
+    let model = model(OpenAiConfig { http2: true, ..config(&server) });
+    let request = question("Top campaign?", &[]);
+    let answers = futures::future::join_all((0..5).map(|_| ask(&model, &request))).await;
+    for (turn, recorder) in answers {
+        assert_eq!(turn.unwrap().text, fixture_answer());
+        assert_eq!(recorder.text(), fixture_answer());
+    }
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received.len(), 5);
+    // An HTTP/1.1 request carries `Host`; over HTTP/2 the authority is a pseudo-header instead.
+    assert!(received.iter().all(|r| !r.headers.contains_key("host")), "every request came over HTTP/2");
+}
+
 #[tokio::test]
 async fn a_refused_key_is_unavailable_and_the_message_does_not_carry_the_key() {
     let server = MockServer::start().await;

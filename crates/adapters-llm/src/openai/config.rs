@@ -41,6 +41,12 @@ pub struct OpenAiConfig {
     pub temperature: Option<f32>,
     /// What `tool_choice` to send in rounds that offer tools. Default [`ToolChoice::ServerDefault`].
     pub tool_choice: ToolChoice,
+    /// Whether to speak HTTP/2 to the server (h2c with prior knowledge on `http://`, h2 on
+    /// `https://`): every call of the process then shares one connection, a stream each, instead of
+    /// a connection (with its buffers) per streamed answer. Only for servers that speak it and allow
+    /// as many concurrent streams as the process runs calls: past the server's limit, calls wait
+    /// for a free stream. Default `false`: HTTP/1.1.
+    pub http2: bool,
 }
 
 impl Default for OpenAiConfig {
@@ -57,6 +63,7 @@ impl Default for OpenAiConfig {
             retry_delay: Duration::from_millis(500),
             temperature: None,
             tool_choice: ToolChoice::ServerDefault,
+            http2: false,
         }
     }
 }

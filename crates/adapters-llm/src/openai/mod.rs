@@ -58,6 +58,8 @@ const TITLE_ANSWER_CHARS: usize = 1_200;
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(8);
 /// The longest wait for a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often an HTTP/2 connection is pinged, and how long a ping may go unanswered.
+const HTTP2_PING: Duration = Duration::from_secs(20);
 
 const TITLE_PROMPT: &str = "You write titles for conversations between a marketing agency and its analytics \
                             assistant. Reply with a title of at most six words for the conversation below: no \
@@ -114,9 +116,17 @@ impl OpenAiChatModel {
         let settings = Settings::check(config)?;
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT.min(settings.config.timeout))
-            .user_agent(concat!("chatbot-adapters-llm/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| OpenAiConfigError::HttpClient(e.to_string()))?;
+            .user_agent(concat!("chatbot-adapters-llm/", env!("CARGO_PKG_VERSION")));
+        let http = if settings.config.http2 {
+            // One connection carries every call, so a dead one is noticed by pings, not by timeouts.
+            http.http2_prior_knowledge()
+                .http2_keep_alive_interval(HTTP2_PING)
+                .http2_keep_alive_timeout(HTTP2_PING)
+                .http2_keep_alive_while_idle(true)
+        } else {
+            http.http1_only()
+        };
+        let http = http.build().map_err(|e| OpenAiConfigError::HttpClient(e.to_string()))?;
         let tokenizer = Tokenizer::for_model(&settings.config.model);
         Ok(Self {
             settings,
