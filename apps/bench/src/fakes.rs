@@ -37,7 +37,12 @@ pub async fn serve_h2c(router: Router) -> anyhow::Result<String> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
+        loop {
+            // As `axum::serve` does: an accept error (out of file descriptors) is waited out.
+            let Ok((stream, _)) = listener.accept().await else {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            };
             let service = TowerToHyperService::new(router.clone());
             tokio::spawn(async move {
                 let mut builder = Builder::new(TokioExecutor::new());

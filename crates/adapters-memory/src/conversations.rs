@@ -62,6 +62,16 @@ fn visible_mut(
     conversations.get_mut(&id).filter(|s| s.header.user_id == user && s.header.status != ConversationStatus::Deleted)
 }
 
+/// Where the page of up to `limit` messages before `before` (the newest when `None`) lies;
+/// `None` when `before` is not one of `messages`. Searched from the newest, where questions are.
+fn page_range(messages: &[Message], before: Option<MessageId>, limit: usize) -> Option<std::ops::Range<usize>> {
+    let end = match before {
+        None => messages.len(),
+        Some(before) => messages.iter().rposition(|m| m.id == before)?,
+    };
+    Some(end.saturating_sub(limit)..end)
+}
+
 /// The list's sort key, compared in reverse: newest `last_message_at` first, then highest id.
 fn sort_key(conversation: &Conversation) -> (DateTime<Utc>, ConversationId) {
     (conversation.last_message_at, conversation.id)
@@ -150,15 +160,10 @@ impl ConversationStore for MemoryConversationStore {
         let Some(stored) = visible(&conversations, user, id) else {
             return Ok(None);
         };
-        let end = match before {
-            None => stored.messages.len(),
-            Some(before) => match stored.messages.iter().position(|m| m.id == before) {
-                Some(index) => index,
-                None => return Ok(None),
-            },
+        let Some(range) = page_range(&stored.messages, before, limit) else {
+            return Ok(None);
         };
-        let start = end.saturating_sub(limit);
-        Ok(Some(MessagePage { messages: stored.messages[start..end].to_vec(), has_more: start > 0 }))
+        Ok(Some(MessagePage { has_more: range.start > 0, messages: stored.messages[range].to_vec() }))
     }
 
     async fn history(
@@ -172,11 +177,10 @@ impl ConversationStore for MemoryConversationStore {
         let Some(stored) = visible(&conversations, user, id) else {
             return Ok(None);
         };
-        let Some(end) = stored.messages.iter().rposition(|m| m.id == before) else {
+        let Some(range) = page_range(&stored.messages, Some(before), limit) else {
             return Ok(None);
         };
-        let start = end.saturating_sub(limit);
-        Ok(Some(stored.messages[start..end].iter().map(HistoryMessage::from).collect()))
+        Ok(Some(stored.messages[range].iter().map(HistoryMessage::from).collect()))
     }
 
     async fn append(

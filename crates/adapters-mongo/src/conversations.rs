@@ -18,6 +18,7 @@ use domain::ports::{
 use futures::TryStreamExt;
 use mongodb::Collection;
 use mongodb::options::ReturnDocument;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::convert::{Count, bson_date, chrono_date, client_oid, decode, encode, encode_document, user_oid};
@@ -350,7 +351,7 @@ pub(crate) fn page_pipeline(
 /// text (an answer's working stays on the server).
 pub(crate) fn history_pipeline(user: UserId, id: ConversationId, before: MessageId, limit: usize) -> Vec<Document> {
     let mut pipeline = page_pipeline(user, id, Some(before), limit);
-    pipeline.push(doc! { "$project": { "end": 1, "page.role": 1, "page.content": 1 } });
+    pipeline.push(doc! { "$project": { "end": 1, "start": 1, "page.role": 1, "page.content": 1 } });
     pipeline
 }
 
@@ -432,6 +433,34 @@ impl MongoConversationStore {
     ) -> Result<Option<Document>, StoreError> {
         let mut cursor = self.collection.aggregate(pipeline).await.map_err(|e| store_error(e, context))?;
         cursor.try_next().await.map_err(|e| store_error(e, context))
+    }
+
+    /// The messages of the page a [`page_pipeline`] (or [`history_pipeline`]) finds, each read by
+    /// `read`, and whether older ones exist; `None` when there is no such conversation of the user's
+    /// or `before` is not one of its messages.
+    async fn read_page<D: DeserializeOwned, T>(
+        &self,
+        id: ConversationId,
+        pipeline: Vec<Document>,
+        context: &'static str,
+        read: impl Fn(D) -> Result<T, StoreError>,
+    ) -> Result<Option<(Vec<T>, bool)>, StoreError> {
+        let Some(found) = self.aggregate_one(pipeline, context).await? else {
+            return Ok(None);
+        };
+        if integer(&found, "end")? < 0 {
+            return Ok(None);
+        }
+        let start = integer(&found, "start")?;
+        let page = found.get_array("page").map_err(|e| corrupt(format!("messages of conversation {id}"), e))?;
+        let messages = page
+            .iter()
+            .map(|m| match m {
+                Bson::Document(d) => read(decode::<D>(d.clone(), format!("message of conversation {id}"))?),
+                other => Err(corrupt(format!("messages of conversation {id}"), format!("element {other:?}"))),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some((messages, start > 0)))
     }
 
     /// One atomic append attempt; `None` when the filter matched nothing.
@@ -556,24 +585,9 @@ impl ConversationStore for MongoConversationStore {
         before: Option<MessageId>,
         limit: usize,
     ) -> Result<Option<MessagePage>, StoreError> {
-        let Some(found) = self.aggregate_one(page_pipeline(user, id, before, limit), "reading messages").await? else {
-            return Ok(None);
-        };
-        if integer(&found, "end")? < 0 {
-            return Ok(None);
-        }
-        let start = integer(&found, "start")?;
-        let page = found.get_array("page").map_err(|e| corrupt(format!("messages of conversation {id}"), e))?;
-        let messages = page
-            .iter()
-            .map(|m| match m {
-                Bson::Document(d) => {
-                    decode::<MessageDoc>(d.clone(), format!("message of conversation {id}"))?.into_domain()
-                }
-                other => Err(corrupt(format!("messages of conversation {id}"), format!("element {other:?}"))),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Some(MessagePage { messages, has_more: start > 0 }))
+        let read = |message: MessageDoc| message.into_domain();
+        let page = self.read_page(id, page_pipeline(user, id, before, limit), "reading messages", read).await?;
+        Ok(page.map(|(messages, has_more)| MessagePage { messages, has_more }))
     }
 
     #[tracing::instrument(level = "debug", skip(self), fields(user_id = %user, conversation_id = %id))]
@@ -584,26 +598,13 @@ impl ConversationStore for MongoConversationStore {
         before: MessageId,
         limit: usize,
     ) -> Result<Option<Vec<HistoryMessage>>, StoreError> {
-        let pipeline = history_pipeline(user, id, before, limit);
-        let Some(found) = self.aggregate_one(pipeline, "reading a conversation's history").await? else {
-            return Ok(None);
+        let read = |message: HistoryDoc| {
+            let role = message.role.parse::<Role>().map_err(|e| corrupt(format!("history of conversation {id}"), e))?;
+            Ok(HistoryMessage { role, content: message.content })
         };
-        if integer(&found, "end")? < 0 {
-            return Ok(None);
-        }
-        let what = || format!("history of conversation {id}");
-        let page = found.get_array("page").map_err(|e| corrupt(what(), e))?;
-        page.iter()
-            .map(|m| {
-                let Bson::Document(d) = m else {
-                    return Err(corrupt(what(), format!("element {m:?}")));
-                };
-                let doc = decode::<HistoryDoc>(d.clone(), what())?;
-                let role = doc.role.parse::<Role>().map_err(|e| corrupt(what(), e))?;
-                Ok(HistoryMessage { role, content: doc.content })
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some)
+        let pipeline = history_pipeline(user, id, before, limit);
+        let page = self.read_page(id, pipeline, "reading a conversation's history", read).await?;
+        Ok(page.map(|(messages, _)| messages))
     }
 
     #[tracing::instrument(level = "debug", skip(self, message), fields(user_id = %user, conversation_id = %id))]

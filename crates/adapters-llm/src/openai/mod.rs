@@ -506,7 +506,7 @@ impl OpenAiChatModel {
             Message::User { content: format!("Question: {}\n\nAnswer: {}", question.trim(), excerpt.trim()).into() },
         ];
         let no_tools = self.tool_set(&[]);
-        let sent = [&messages[0], &messages[1]];
+        let sent = messages.each_ref();
         let body = self.body(&sent, &no_tools, false, TITLE_MAX_TOKENS);
         let delta_sent = AtomicBool::new(false);
         let reply = match self.with_retries(deadline, &delta_sent, |attempt| self.unstreamed(&body, attempt)).await {
