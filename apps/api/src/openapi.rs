@@ -57,6 +57,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
 /// their status and description.
 const SHARED_RESPONSES: &[(&str, &str, &str)] = &[
     ("PayloadTooLarge", "413", "The body is larger than 64 KiB"),
+    ("UriTooLong", "414", "The path and query are longer than 8 KiB"),
+    ("HeadersTooLarge", "431", "The request's headers are larger than 32 KiB together"),
     ("UnsupportedMediaType", "415", "The body is not sent with `Content-Type: application/json`"),
     ("InternalError", "500", "Unexpected failure; the server log has its cause under the request id"),
     ("Unavailable", "503", "The store cannot be reached; try again"),
@@ -67,6 +69,8 @@ const SHARED_RESPONSES: &[(&str, &str, &str)] = &[
 ///
 /// - every query parameter takes an empty value as absent (`allowEmptyValue`, as
 ///   [`crate::extract::ApiQuery`] reads it);
+/// - every route can answer 414 and 431 (a request target or headers over the limits that
+///   every request is checked against before routing);
 /// - every route with a body can answer 413 and 415;
 /// - every `/v1` route can answer 500, 503 (the store is down) and 504 (the request timed out);
 /// - every PATCH body must change something (`minProperties: 1`). (`#[schema(min_properties)]`
@@ -95,7 +99,7 @@ pub fn refine(doc: &mut utoipa::openapi::OpenApi) {
                         .insert("allowEmptyValue".to_owned(), serde_json::Value::Bool(true));
                 }
             }
-            let mut shared = Vec::new();
+            let mut shared = vec!["UriTooLong", "HeadersTooLarge"];
             if let Some(body) = &operation.request_body {
                 shared.extend(["PayloadTooLarge", "UnsupportedMediaType"]);
                 if method == "patch" {
@@ -169,6 +173,12 @@ mod tests {
         assert_eq!(create["415"]["$ref"], "#/components/responses/UnsupportedMediaType");
         assert_eq!(create["413"]["$ref"], "#/components/responses/PayloadTooLarge");
         assert!(doc["paths"]["/health"]["get"]["responses"].get("503").is_none());
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                assert_eq!(op["responses"]["414"]["$ref"], "#/components/responses/UriTooLong", "{method} {path}");
+                assert_eq!(op["responses"]["431"]["$ref"], "#/components/responses/HeadersTooLarge", "{method} {path}");
+            }
+        }
         for (name, ..) in SHARED_RESPONSES {
             let response = &doc["components"]["responses"][*name];
             assert_eq!(response["content"][PROBLEM_JSON]["schema"]["$ref"], "#/components/schemas/Problem", "{name}");
