@@ -163,6 +163,10 @@ enum Bound {
 
 /// Every figure `text` states, in order, read by the rules of the [module](self).
 pub fn figures(text: &str) -> Vec<Figure> {
+    // Every figure has a digit; most strings of tool results (names, ids, notes) have none.
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return Vec::new();
+    }
     let scanner = Scanner::new(text);
     let mut found = Vec::new();
     let mut date_end = None;
@@ -331,6 +335,44 @@ struct Scanner<'a> {
     offsets: Vec<usize>,
 }
 
+/// Whether `chars` are one of the currency [`CODES`].
+fn is_code(chars: &[char]) -> bool {
+    chars.len() == 3
+        && chars.iter().all(char::is_ascii_uppercase)
+        && CODES.iter().any(|code| code.chars().eq(chars.iter().copied()))
+}
+
+/// A word lowercased for comparing with the hedge and rate words, without allocating: those are
+/// ASCII and short, so a longer word or one with other letters is kept as one that matches none.
+#[derive(Default)]
+struct Word {
+    letters: [u8; Word::CAPACITY],
+    len: usize,
+}
+
+impl Word {
+    /// Longer than every word it is compared with (`approximately`).
+    const CAPACITY: usize = 16;
+
+    fn of(chars: &[char]) -> Self {
+        let mut word = Self::default();
+        if chars.len() <= Self::CAPACITY && chars.iter().all(char::is_ascii) {
+            for (slot, c) in word.letters.iter_mut().zip(chars) {
+                *slot = u8::try_from(*c).map_or(0, |b| b.to_ascii_lowercase());
+            }
+            word.len = chars.len();
+        } else {
+            // No compared word holds a NUL, so this matches none of them.
+            word.len = 1;
+        }
+        word
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.letters[..self.len]).unwrap_or_default()
+    }
+}
+
 fn is_word(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
@@ -379,6 +421,13 @@ impl<'a> Scanner<'a> {
     /// The end of `phrase` (lowercase) when the text at `i` is it, case-insensitively, as a whole
     /// word.
     fn phrase(&self, i: usize, phrase: &str) -> Option<usize> {
+        // Most calls fail at the first character: say so before walking the phrase. Of the other
+        // characters only the Kelvin sign lowercases to an ASCII letter (`k`).
+        if let (Some(&p), c) = (phrase.as_bytes().first(), self.at(i)) {
+            if p.is_ascii() && !c.eq_ignore_ascii_case(&char::from(p)) && c != '\u{212a}' {
+                return None;
+            }
+        }
         let mut k = i;
         for p in phrase.chars() {
             let c = self.at(k);
@@ -397,12 +446,16 @@ impl<'a> Scanner<'a> {
     }
 
     /// The end of the longest of `phrases` at `i`.
+    /// Every list of phrases starts each with a letter, so none is at a character that is not one.
     fn any_phrase(&self, i: usize, phrases: &[&str]) -> Option<usize> {
+        if !self.at(i).is_alphabetic() {
+            return None;
+        }
         phrases.iter().filter_map(|p| self.phrase(i, p)).max()
     }
 
     /// The lowercase word (letters) that ends just before `i`, past spaces, and where it starts.
-    fn word_before(&self, i: usize) -> Option<(String, usize)> {
+    fn word_before(&self, i: usize) -> Option<(Word, usize)> {
         let mut k = i;
         while k > 0 && is_space(self.chars[k - 1]) {
             k -= 1;
@@ -411,7 +464,7 @@ impl<'a> Scanner<'a> {
         while k > 0 && self.chars[k - 1].is_alphabetic() {
             k -= 1;
         }
-        (k < end).then(|| (self.chars[k..end].iter().flat_map(|c| c.to_lowercase()).collect(), k))
+        (k < end).then(|| (Word::of(&self.chars[k..end]), k))
     }
 
     /// The end of a month's name at `i` (`May` only capitalised, since "may" is also a verb).
@@ -451,10 +504,10 @@ impl<'a> Scanner<'a> {
 
     /// Whether the token at `i` is a link or a path (`https://...`, `www.`, `/page-2`).
     fn is_link(&self, i: usize) -> bool {
-        let token: String = self.chars[i..self.token_end(i)].iter().collect();
-        token.contains("://")
-            || token.starts_with("www.")
-            || (token.starts_with('/') && token.chars().nth(1).is_some_and(is_word))
+        let token = &self.chars[i..self.token_end(i).min(self.chars.len())];
+        token.windows(3).any(|w| w == [':', '/', '/'])
+            || token.starts_with(&['w', 'w', 'w', '.'])
+            || (token.first() == Some(&'/') && token.get(1).copied().is_some_and(is_word))
     }
 
     fn token_end(&self, i: usize) -> usize {
@@ -589,8 +642,7 @@ impl<'a> Scanner<'a> {
     /// Where a currency code written just before `i` starts (`USD1,234`).
     fn code_ending_at(&self, i: usize) -> Option<usize> {
         let start = i.checked_sub(3)?;
-        let code: String = self.chars[start..i].iter().collect();
-        (CODES.contains(&code.as_str()) && !is_word(self.before(start))).then_some(start)
+        (is_code(&self.chars[start..i]) && !is_word(self.before(start))).then_some(start)
     }
 
     /// Where a currency written before the number at `i` starts (`$`, `US$`, `€ `, `USD `).
@@ -629,8 +681,7 @@ impl<'a> Scanner<'a> {
             return Some(s + 1);
         }
         if s > k {
-            let code: String = self.chars.get(s..s + 3).map(|c| c.iter().collect()).unwrap_or_default();
-            if CODES.contains(&code.as_str()) && !is_word(self.at(s + 3)) {
+            if self.chars.get(s..s + 3).is_some_and(is_code) && !is_word(self.at(s + 3)) {
                 return Some(s + 3);
             }
             return self.any_phrase(s, &CURRENCY_WORDS);
@@ -814,9 +865,9 @@ impl<'a> Scanner<'a> {
             }
         }
         // The base of a rate (`per 1,000 impressions`), and the 4 of Google Analytics 4.
-        let word = self.word_before(start).map(|(w, _)| w);
-        if matches!(word.as_deref(), Some("per" | "every"))
-            || (whole && word.as_deref() == Some("analytics") && (reading.value - 4.0).abs() < f64::EPSILON)
+        let word = self.word_before(start).map(|(w, _)| w).unwrap_or_default();
+        if matches!(word.as_str(), "per" | "every")
+            || (whole && word.as_str() == "analytics" && (reading.value - 4.0).abs() < f64::EPSILON)
         {
             return Some((unit.end, false));
         }
@@ -937,66 +988,101 @@ const fn is_year(value: f64) -> bool {
 /// Reads digits and separators (`1,234.56`, `1.234,56`, `1.234`, `12,5`) by the rules of the
 /// [module](self); `money` says a currency is written with it.
 fn interpret(raw: &[char], money: bool) -> Reading {
-    let mut groups: Vec<String> = vec![String::new()];
+    // The groups of digits between separators, as ranges of `raw`, and the separators.
+    let mut groups: Vec<Range<usize>> = Vec::with_capacity(4);
+    groups.push(0..0);
     let mut seps: Vec<char> = Vec::new();
-    for &c in raw {
+    for (k, &c) in raw.iter().enumerate() {
         if c.is_ascii_digit() {
             if let Some(group) = groups.last_mut() {
-                group.push(c);
+                group.end = k + 1;
             }
         } else {
             seps.push(if c == ',' || c == '.' { c } else { ' ' });
-            groups.push(String::new());
+            groups.push(k + 1..k + 1);
         }
     }
-    match layout(&groups, &seps, money) {
-        Some((group, decimal)) => {
-            let mut reading = compose(&groups, group, decimal, raw.len());
-            reading.comma_decimal = decimal.is_some_and(|d| seps[d] == ',');
-            reading
-        }
-        None => compose(&groups[..1], None, None, groups[0].len()),
+    let digits = Digits { raw, groups: &groups };
+    if let Some((group, decimal)) = layout(&digits, &seps, money) {
+        let mut reading = compose(&digits, group, decimal, raw.len());
+        reading.comma_decimal = decimal.is_some_and(|d| seps[d] == ',');
+        reading
+    } else {
+        let first = Digits { raw, groups: &groups[..1] };
+        compose(&first, None, None, groups[0].len())
+    }
+}
+
+/// A number's groups of digits: ranges of the characters read.
+struct Digits<'a> {
+    raw: &'a [char],
+    groups: &'a [Range<usize>],
+}
+
+impl Digits<'_> {
+    fn len(&self, group: usize) -> usize {
+        self.groups[group].len()
+    }
+
+    fn starts_with_zero(&self, group: usize) -> bool {
+        self.raw.get(self.groups[group].start) == Some(&'0') && !self.groups[group].is_empty()
+    }
+
+    fn chars(&self, groups: Range<usize>) -> impl Iterator<Item = char> + '_ {
+        self.groups[groups].iter().flat_map(|g| self.raw[g.clone()].iter().copied())
     }
 }
 
 /// Which separator groups thousands and which group of digits (by index) ends the whole part when
 /// there is a decimal separator; `None` when the separators are not a number's.
-fn layout(groups: &[String], seps: &[char], money: bool) -> Option<(Option<char>, Option<usize>)> {
+fn layout(digits: &Digits<'_>, seps: &[char], money: bool) -> Option<(Option<char>, Option<usize>)> {
     let Some(&last) = seps.last() else { return Some((None, None)) };
-    let grouping = |groups: &[String]| {
-        (1..=3).contains(&groups[0].len()) && !groups[0].starts_with('0') && groups[1..].iter().all(|g| g.len() == 3)
+    let grouping = |groups: usize| {
+        (1..=3).contains(&digits.len(0)) && !digits.starts_with_zero(0) && (1..groups).all(|g| digits.len(g) == 3)
     };
+    let all = digits.groups.len();
     if seps.iter().all(|&s| s == last) {
         if seps.len() >= 2 {
-            return grouping(groups).then_some((Some(last), None));
+            return grouping(all).then_some((Some(last), None));
         }
-        let thousands = groups[1].len() == 3 && grouping(groups) && (last != '.' || money);
+        let thousands = digits.len(1) == 3 && grouping(all) && (last != '.' || money);
         return match last {
             _ if thousands => Some((Some(last), None)),
             '.' => Some((None, Some(0))),
-            ',' if !groups[0].is_empty() => Some((None, Some(0))),
+            ',' if digits.len(0) > 0 => Some((None, Some(0))),
             _ => None,
         };
     }
     let k = seps.len();
     let group = seps[0];
-    let valid = last != ' ' && seps[..k - 1].iter().all(|&s| s == group) && grouping(&groups[..k]);
+    let valid = last != ' ' && seps[..k - 1].iter().all(|&s| s == group) && grouping(k);
     valid.then_some((Some(group), Some(k - 1)))
 }
 
-fn compose(groups: &[String], group: Option<char>, decimal: Option<usize>, used: usize) -> Reading {
+fn compose(digits: &Digits<'_>, group: Option<char>, decimal: Option<usize>, used: usize) -> Reading {
+    let all = digits.groups.len();
     let (whole, fraction) = match decimal {
-        Some(d) => (groups[..=d].concat(), groups[d + 1].clone()),
-        None => (groups.concat(), String::new()),
+        Some(d) => (0..d + 1, d + 1..d + 2),
+        None => (0..all, all..all),
     };
-    let decimals = i32::try_from(fraction.len()).unwrap_or(i32::MAX);
-    let value = format!("{}.{fraction}", if whole.is_empty() { "0" } else { &whole }).parse().unwrap_or(f64::NAN);
-    let digits = format!("{whole}{fraction}");
+    // The number as Rust reads one: `whole.fraction`.
+    let mut number = String::with_capacity(used + 2);
+    number.extend(digits.chars(whole));
+    let whole_len = number.len();
+    if whole_len == 0 {
+        number.push('0');
+    }
+    number.push('.');
+    let point = number.len();
+    number.extend(digits.chars(fraction));
+    let decimals = i32::try_from(number.len() - point).unwrap_or(i32::MAX);
+    let value = number.parse().unwrap_or(f64::NAN);
     // Written decimals are significant; trailing zeros of a whole number may only be rounding.
-    let step = match digits.bytes().rposition(|b| b != b'0') {
-        Some(p) if decimals == 0 && p + 1 < digits.len() => {
-            let place = 10f64.powi(i32::try_from(digits.len() - 1 - p).unwrap_or(i32::MAX));
-            if digits.as_bytes()[p] == b'5' { 5.0 * place } else { place }
+    let whole_digits = &number.as_bytes()[..whole_len];
+    let step = match whole_digits.iter().rposition(|&b| b != b'0') {
+        Some(p) if decimals == 0 && p + 1 < whole_len => {
+            let place = 10f64.powi(i32::try_from(whole_len - 1 - p).unwrap_or(i32::MAX));
+            if whole_digits[p] == b'5' { 5.0 * place } else { place }
         }
         _ => 10f64.powi(-decimals),
     };
@@ -1249,16 +1335,16 @@ fn word_after_text(text: &str, at: usize) -> Option<String> {
 
 /// The numbers of some tool results, typed by key and sorted for searching.
 #[derive(Debug, Default)]
-struct Pool {
+struct Pool<'a> {
     /// Every number's magnitude by the key it measures.
-    values: BTreeMap<String, Vec<f64>>,
+    values: BTreeMap<&'a str, Vec<f64>>,
     /// The numbers differences are taken of: parts and wholes.
-    operands: BTreeMap<String, Vec<f64>>,
+    operands: BTreeMap<&'a str, Vec<f64>>,
     /// The numbers sums, ratios and percent changes are taken of: rows' and results' own numbers,
     /// not totals, changes or the two sides of a comparison (whose changes the results give).
-    parts: BTreeMap<String, Vec<f64>>,
+    parts: BTreeMap<&'a str, Vec<f64>>,
     /// The wholes that shares are taken of: totals, and the totals of columns, by key.
-    wholes: BTreeMap<String, Vec<f64>>,
+    wholes: BTreeMap<&'a str, Vec<f64>>,
     /// Rates derived within one object (clicks over impressions, ...), in percent.
     percent: Vec<f64>,
     /// The shares of the top two, three, ... rows of a list, summed.
@@ -1288,8 +1374,8 @@ enum Role {
     Whole,
 }
 
-impl Pool {
-    fn new(results: &[Value]) -> Self {
+impl<'a> Pool<'a> {
+    fn new(results: &'a [Value]) -> Self {
         let mut pool = Self::default();
         for result in results {
             pool.walk(result, "", Context::default());
@@ -1307,12 +1393,12 @@ impl Pool {
         pool
     }
 
-    fn add(&mut self, key: &str, value: f64, role: Role) {
+    fn add(&mut self, key: &'a str, value: f64, role: Role) {
         let value = value.abs();
         if !value.is_finite() {
             return;
         }
-        let into = |map: &mut BTreeMap<String, Vec<f64>>| map.entry(key.to_owned()).or_default().push(value);
+        let into = |map: &mut BTreeMap<&'a str, Vec<f64>>| map.entry(key).or_default().push(value);
         into(&mut self.values);
         match role {
             Role::Change => {}
@@ -1333,7 +1419,7 @@ impl Pool {
         }
     }
 
-    fn walk<'a>(&mut self, value: &'a Value, key: &'a str, context: Context<'a>) {
+    fn walk(&mut self, value: &'a Value, key: &'a str, context: Context<'a>) {
         match value {
             Value::Number(n) => {
                 let (key, role) = effective(key, context, false);
@@ -1353,7 +1439,7 @@ impl Pool {
         }
     }
 
-    fn object<'a>(&mut self, fields: &'a [(String, Value)], in_totals: bool, context: Context<'a>) {
+    fn object(&mut self, fields: &'a [(String, Value)], in_totals: bool, context: Context<'a>) {
         let context = Self::context_of(fields, context);
         let has_rows = fields.iter().any(|(_, v)| {
             v.as_array()
@@ -1399,14 +1485,14 @@ impl Pool {
         }
     }
 
-    fn context_of<'a>(fields: &'a [(String, Value)], outer: Context<'a>) -> Context<'a> {
+    fn context_of<'f>(fields: &'f [(String, Value)], outer: Context<'f>) -> Context<'f> {
         let text = |name: &str| fields.iter().find(|(k, _)| k == name).and_then(|(_, v)| v.as_str());
         Context { metric: text("metric").or(outer.metric), measure: text("measure").or(outer.measure) }
     }
 
     /// Adds the totals of a list's additive columns (the spend of every campaign listed) that are not
     /// `stated`, and the shares of its top rows summed.
-    fn column_totals(&mut self, rows: &[&[(String, Value)]], context: Context<'_>, stated: &[&str]) {
+    fn column_totals(&mut self, rows: &[&'a [(String, Value)]], context: Context<'a>, stated: &[&str]) {
         let mut columns: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
         for fields in rows {
             let own = Self::context_of(fields, context);
@@ -1471,7 +1557,7 @@ impl Pool {
 
     /// The sorted lists of `map` whose keys `pick` accepts.
     fn lists<'s>(
-        map: &'s BTreeMap<String, Vec<f64>>,
+        map: &'s BTreeMap<&'a str, Vec<f64>>,
         pick: impl Fn(&str) -> bool + 's,
     ) -> impl Iterator<Item = &'s [f64]> + 's {
         map.iter().filter(move |(k, _)| pick(k)).map(|(_, list)| list.as_slice())
@@ -1712,6 +1798,36 @@ mod tests {
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+    }
+
+    #[test]
+    fn every_phrase_list_starts_each_phrase_with_a_letter_as_any_phrase_assumes() {
+        use crate::grounding::{
+            CURRENCY_WORDS, MINUTE_WORDS, MODIFIERS, MONTHS, PERCENT_WORDS, PERIOD_WORDS, POINT_WORDS, SECOND_WORDS,
+        };
+        let lists: [&[&str]; 8] = [
+            &CURRENCY_WORDS,
+            &PERCENT_WORDS,
+            &POINT_WORDS,
+            &SECOND_WORDS,
+            &MINUTE_WORDS,
+            &PERIOD_WORDS,
+            &MONTHS,
+            &MODIFIERS,
+        ];
+        for phrase in lists.iter().flat_map(|list| list.iter()) {
+            assert!(phrase.starts_with(|c: char| c.is_ascii_alphabetic()), "{phrase}");
+        }
+    }
+
+    #[test]
+    fn words_are_compared_lowercased_and_others_match_no_listed_word() {
+        use crate::grounding::Word;
+        let chars = |s: &str| s.chars().collect::<Vec<_>>();
+        assert_eq!(Word::of(&chars("About")).as_str(), "about");
+        assert_eq!(Word::of(&chars("APPROXIMATELY")).as_str(), "approximately");
+        assert_eq!(Word::of(&chars("überall")).as_str(), "\0");
+        assert_eq!(Word::of(&chars("incomprehensibilities")).as_str(), "\0");
     }
 
     #[test]
@@ -2459,7 +2575,7 @@ mod tests {
         let x = figure.value().abs();
         let mut best: Option<(f64, f64)> = None;
         for (key, values) in &pool.values {
-            if measures(figure, key) != Some(false) || key == "days" {
+            if measures(figure, key) != Some(false) || *key == "days" {
                 continue;
             }
             for &v in values {
