@@ -187,16 +187,14 @@ impl<'a> Writer<'a> {
         }
     }
 
-    fn name(&self) -> &str {
-        &self.context.client_name
-    }
-
     /// The dates of a section, unless stated once at the top: ", 1–30 Nov 2026".
     fn dates(&self, coverage: &Coverage) -> String {
         if self.shared.is_some_and(|s| s.range == coverage.range.range) {
             String::new()
         } else {
-            format!(", {}", label(&coverage.range))
+            let mut dates = String::from(", ");
+            push_label(&mut dates, &coverage.range);
+            dates
         }
     }
 
@@ -303,8 +301,9 @@ impl<'a> Writer<'a> {
                 } else {
                     names.concat()
                 };
-                let line = ad_line(&who, &dates, &c.totals, Some(c.currency), asked);
-                line.trim_start_matches("- ").to_owned()
+                let mut block = String::new();
+                push_ad_figures(&mut block, &who, &dates, &c.totals, Some(c.currency), asked);
+                block
             };
             let mut platforms: Vec<&(Platform, AdTotals)> = c.platforms.iter().collect();
             if let [metric] = asked {
@@ -317,19 +316,20 @@ impl<'a> Writer<'a> {
             if c.platforms.len() > 1 {
                 for (platform, totals) in platforms {
                     let share = (c.totals.spend > 0.0).then(|| format::round(totals.spend / c.totals.spend * 100.0, 2));
-                    let share = share.map(|s| format!(" ({} of the spend)", format::percent(s))).unwrap_or_default();
-                    let line = match asked {
-                        [metric] => {
-                            let value = single(*metric, totals, Some(c.currency));
-                            let share = if *metric == Metric::Spend { share } else { String::new() };
-                            format!("- {}: {value}{share}", platform.display_name())
-                        }
-                        _ => {
-                            format!("{}{share}", ad_line(platform.display_name(), "", totals, Some(c.currency), asked))
-                        }
+                    block.push_str("\n- ");
+                    let shows_share = if let [metric] = asked {
+                        let _ = write!(block, "{}: ", platform.display_name());
+                        push_single(&mut block, *metric, totals, Some(c.currency));
+                        *metric == Metric::Spend
+                    } else {
+                        push_ad_figures(&mut block, platform.display_name(), "", totals, Some(c.currency), asked);
+                        true
                     };
-                    block.push('\n');
-                    block.push_str(&line);
+                    if let (Some(share), true) = (share, shows_share) {
+                        block.push_str(" (");
+                        format::push_percent(&mut block, share);
+                        block.push_str(" of the spend)");
+                    }
                 }
             }
             self.blocks.push(block);
@@ -631,40 +631,49 @@ impl<'a> Writer<'a> {
     /// Puts the answer together: the period, the demo warning, the figures, what could not be
     /// looked up, the plan's notes, then freshness and the caveats of the figures shown.
     fn finish(self, plan: &Plan) -> String {
-        let name = self.name().to_owned();
+        let name = self.context.client_name.as_str();
         let data: Vec<&ToolData> = self.outcomes.iter().filter_map(|o| o.output.data()).collect();
-        let mut paragraphs = Vec::new();
+        // Written in one string, paragraphs after the first each after a blank line.
+        let mut out = String::with_capacity(512 + self.blocks.iter().map(String::len).sum::<usize>());
         if data.is_empty() {
-            paragraphs.push(format!("I couldn't get the figures for this question about {name}."));
+            let _ = write!(out, "I couldn't get the figures for this question about {name}.");
         } else if let Some(range) = self.shared {
-            paragraphs.push(format!("Here are {name}'s figures for {}:", label(&range)));
+            let _ = write!(out, "Here are {name}'s figures for ");
+            push_label(&mut out, &range);
+            out.push(':');
         } else if data.iter().all(|d| matches!(d, ToolData::Comparison(_))) {
-            paragraphs.push(format!("Here is how {name}'s figures changed:"));
+            let _ = write!(out, "Here is how {name}'s figures changed:");
         } else {
-            paragraphs.push(format!("Here is what I found for {name}:"));
+            let _ = write!(out, "Here is what I found for {name}:");
         }
         if data.iter().any(|d| d.coverage().demo) {
-            paragraphs.push(format!(
-                "These are demo figures: nothing is connected for {name} yet, so they are not {name}'s real numbers."
-            ));
+            let _ = write!(
+                out,
+                "\n\nThese are demo figures: nothing is connected for {name} yet, so they are not {name}'s real numbers."
+            );
         }
-        let mut body = String::new();
+        let before_body = out.len();
+        out.push_str("\n\n");
+        let body = out.len();
         for block in &self.blocks {
-            if !body.is_empty() {
+            if out.len() > body {
                 // Bullets of one kind stay together; a block with a heading gets a paragraph.
-                body.push_str(if block.starts_with("- ") && body.lines().last().is_some_and(|l| l.starts_with("- ")) {
+                let last_line = out[body..].lines().last();
+                out.push_str(if block.starts_with("- ") && last_line.is_some_and(|l| l.starts_with("- ")) {
                     "\n"
                 } else {
                     "\n\n"
                 });
             }
-            body.push_str(block);
+            out.push_str(block);
         }
-        if !body.is_empty() {
-            paragraphs.push(body);
+        if out.len() == body {
+            out.truncate(before_body);
         }
-        paragraphs.extend(self.gaps.iter().cloned());
-        paragraphs.extend(plan.notes.iter().cloned());
+        for paragraph in self.gaps.iter().chain(&plan.notes) {
+            out.push_str("\n\n");
+            out.push_str(paragraph);
+        }
         let mut notes = Vec::new();
         notes.extend(freshness(&data));
         notes.extend(missing(&data));
@@ -693,16 +702,24 @@ impl<'a> Writer<'a> {
         if data.iter().any(|d| d.ranges().iter().any(|r| r.contains(today))) {
             notes.push(format!("Today's figures ({}) are partial: the day isn't over yet.", format::day(today)));
         }
-        if !notes.is_empty() {
-            paragraphs.push(notes.join(" "));
+        // The notes make one paragraph.
+        for (i, note) in notes.iter().enumerate() {
+            out.push_str(if i == 0 { "\n\n" } else { " " });
+            out.push_str(note);
         }
-        paragraphs.join("\n\n")
+        out
     }
 }
 
 /// A period with its name when it has one: "last month (1–30 Nov 2026)", or just its dates.
 fn label(range: &ResolvedRange) -> String {
-    let dates = format::range(range.range);
+    let mut out = String::new();
+    push_label(&mut out, range);
+    out
+}
+
+/// Writes [`label`] to `out`.
+fn push_label(out: &mut String, range: &ResolvedRange) {
     let name = match range.preset {
         Some(Preset::Today) => "today so far",
         Some(Preset::Yesterday) => "yesterday",
@@ -718,9 +735,15 @@ fn label(range: &ResolvedRange) -> String {
         Some(Preset::LastQuarter) => "last quarter",
         Some(Preset::ThisYear) => "this year so far",
         Some(Preset::LastYear) => "last year",
-        None => return dates,
+        None => {
+            format::push_range(out, range.range);
+            return;
+        }
     };
-    format!("{name} ({dates})")
+    out.push_str(name);
+    out.push_str(" (");
+    format::push_range(out, range.range);
+    out.push(')');
 }
 
 /// What a failed call was to look up.
@@ -788,9 +811,22 @@ fn platforms_without(c: &CampaignList, metric: Metric) -> Vec<Platform> {
 
 /// The metrics that have a value, as `spend $1.00, 3 clicks`.
 fn quantities(totals: &AdTotals, metrics: &[Metric], currency: Option<Currency>) -> String {
-    let parts: Vec<String> =
-        metrics.iter().filter_map(|m| totals.value(*m).map(|v| format::quantity(*m, v, currency))).collect();
-    parts.join(", ")
+    let mut out = String::new();
+    push_quantities(&mut out, totals, metrics, currency);
+    out
+}
+
+/// Writes [`quantities`] to `out`; whether any metric had a value.
+fn push_quantities(out: &mut String, totals: &AdTotals, metrics: &[Metric], currency: Option<Currency>) -> bool {
+    let mut any = false;
+    for (metric, value) in metrics.iter().filter_map(|m| totals.value(*m).map(|v| (*m, v))) {
+        if any {
+            out.push_str(", ");
+        }
+        format::push_quantity(out, metric, value, currency);
+        any = true;
+    }
+    any
 }
 
 /// The figure reported instead of one a platform lacks: leads for conversions and back.
@@ -807,17 +843,24 @@ const fn alternative(metric: Metric) -> Option<Metric> {
 /// One figure of ad totals, or what stands in for it: `$1.00`, `not reported (it reports leads
 /// rather than conversions: 66 leads)`, `not reported (no conversion value is)`.
 fn single(metric: Metric, totals: &AdTotals, currency: Option<Currency>) -> String {
+    let mut out = String::new();
+    push_single(&mut out, metric, totals, currency);
+    out
+}
+
+/// Writes [`single`] to `out`.
+fn push_single(out: &mut String, metric: Metric, totals: &AdTotals, currency: Option<Currency>) {
     if let Some(v) = totals.value(metric) {
-        return format::figure(metric, v, currency);
+        format::push_figure(out, metric, v, currency);
+        return;
     }
-    match alternative(metric).and_then(|alt| totals.value(alt).map(|v| (alt, v))) {
-        Some((alt, v)) => format!(
-            "not reported (it reports {} rather than {}: {})",
-            alt.label(),
-            metric.label(),
-            format::quantity(alt, v, currency)
-        ),
-        None => format!("not reported{}", why_missing(metric)),
+    if let Some((alt, v)) = alternative(metric).and_then(|alt| totals.value(alt).map(|v| (alt, v))) {
+        let _ = write!(out, "not reported (it reports {} rather than {}: ", alt.label(), metric.label());
+        format::push_quantity(out, alt, v, currency);
+        out.push(')');
+    } else {
+        out.push_str("not reported");
+        out.push_str(why_missing(metric));
     }
 }
 
@@ -833,17 +876,36 @@ const fn why_missing(metric: Metric) -> &'static str {
 
 /// One ad platform's (or group's) figures as a bullet line.
 fn ad_line(who: &str, dates: &str, totals: &AdTotals, currency: Option<Currency>, asked: &[Metric]) -> String {
+    let mut line = String::from("- ");
+    push_ad_figures(&mut line, who, dates, totals, currency, asked);
+    line
+}
+
+/// Writes what an [`ad_line`] says after its bullet to `out`: `Google Ads, 1–30 Nov 2026: spend
+/// $1.00, 3 clicks`.
+fn push_ad_figures(
+    out: &mut String,
+    who: &str,
+    dates: &str,
+    totals: &AdTotals,
+    currency: Option<Currency>,
+    asked: &[Metric],
+) {
     if let [metric] = asked {
-        return format!("- {who} {}{dates}: {}", metric.label(), single(*metric, totals, currency));
+        let _ = write!(out, "{who} {}{dates}: ", metric.label());
+        push_single(out, *metric, totals, currency);
+        return;
     }
-    let metrics: Vec<Metric> = if asked.is_empty() { AD_MAIN.to_vec() } else { asked.to_vec() };
-    let shown = quantities(totals, &metrics, currency);
+    let _ = write!(out, "{who}{dates}: ");
+    let metrics: &[Metric] = if asked.is_empty() { &AD_MAIN } else { asked };
+    if !push_quantities(out, totals, metrics, currency) {
+        out.push_str("nothing asked for is reported");
+    }
     let lacking: Vec<String> =
         asked.iter().filter(|m| totals.value(**m).is_none()).map(|m| m.label().to_owned()).collect();
-    let lacking =
-        if lacking.is_empty() { String::new() } else { format!(" (no {} reported)", format::or_list(&lacking)) };
-    let shown = if shown.is_empty() { "nothing asked for is reported".to_owned() } else { shown };
-    format!("- {who}{dates}: {shown}{lacking}")
+    if !lacking.is_empty() {
+        let _ = write!(out, " (no {} reported)", format::or_list(&lacking));
+    }
 }
 
 /// GA4's figures as a bullet line.
@@ -851,15 +913,27 @@ fn site_line(who: &str, dates: &str, site: &SiteTotals, metrics: &[Metric]) -> S
     if site.sessions == 0 && site.pageviews == 0 {
         return format!("- {who}{dates}: no sessions recorded in these days.");
     }
-    let parts: Vec<String> =
-        metrics.iter().filter_map(|m| site.value(*m).map(|v| format::quantity(*m, v, None))).collect();
-    match (metrics, parts.as_slice()) {
-        ([metric], [_]) => {
-            let v = site.value(*metric).map(|v| format::figure(*metric, v, None)).unwrap_or_default();
-            format!("- {who} {}{dates}: {v}", metric.label())
+    let mut line = String::from("- ");
+    match metrics {
+        [metric] if site.value(*metric).is_some() => {
+            let _ = write!(line, "{who} {}{dates}: ", metric.label());
+            if let Some(v) = site.value(*metric) {
+                format::push_figure(&mut line, *metric, v, None);
+            }
         }
-        _ => format!("- {who}{dates}: {}", parts.join(", ")),
+        _ => {
+            let _ = write!(line, "{who}{dates}: ");
+            let mut first = true;
+            for (metric, value) in metrics.iter().filter_map(|m| site.value(*m).map(|v| (*m, v))) {
+                if !first {
+                    line.push_str(", ");
+                }
+                format::push_quantity(&mut line, metric, value, None);
+                first = false;
+            }
+        }
     }
+    line
 }
 
 /// One platform's compared metrics: a line each, or one line when only one metric is compared.

@@ -5,6 +5,8 @@
 //! cents, rates as percentages to two decimals), so that every figure an answer states is one a
 //! model reading the results would see.
 
+use std::fmt::Write;
+
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use domain::daily::Currency;
 use domain::dates::DateRange;
@@ -13,44 +15,89 @@ use domain::tools::{metric_number, result_decimals};
 
 /// A count with thousands separators: `15234` → `15,234`.
 pub fn count(n: u64) -> String {
-    group(&n.to_string())
+    let mut out = String::new();
+    push_count(&mut out, n);
+    out
 }
 
-/// An amount with two decimals and thousands separators, without a currency: `1850.4` → `1,850.40`.
-pub fn amount(value: f64) -> String {
-    with_separators(&format!("{value:.2}"))
+/// Writes [`count`] to `out`.
+pub fn push_count(out: &mut String, n: u64) {
+    let start = out.len();
+    let _ = write!(out, "{n}");
+    separate(out, start);
 }
 
-/// An amount of money in its currency: `$1,234.56` for currencies with a well-known symbol,
-/// `1,234.56 CHF` otherwise; a negative amount is `-$12.30`.
-pub fn money(value: f64, currency: Currency) -> String {
-    let digits = amount(value.abs());
-    let sign = if value < 0.0 && digits != "0.00" { "-" } else { "" };
-    match currency.symbol() {
-        Some(symbol) => format!("{sign}{symbol}{digits}"),
-        None => format!("{sign}{digits} {}", currency.code()),
+/// Writes an amount with two decimals and thousands separators, without a currency, to `out`:
+/// `1850.4` → `1,850.40`.
+fn push_amount(out: &mut String, value: f64) {
+    let start = out.len();
+    let _ = write!(out, "{value:.2}");
+    separate(out, start);
+}
+
+/// Writes an amount of money in its currency to `out`: `$1,234.56` for currencies with a well-known
+/// symbol, `1,234.56 CHF` otherwise; a negative amount is `-$12.30`.
+fn push_money(out: &mut String, value: f64, currency: Currency) {
+    let start = out.len();
+    if value < 0.0 {
+        out.push('-');
+    }
+    let symbol = currency.symbol();
+    if let Some(symbol) = symbol {
+        out.push_str(symbol);
+    }
+    let digits = out.len();
+    push_amount(out, value.abs());
+    // An amount that rounds to zero has no sign.
+    if value < 0.0 && &out[digits..] == "0.00" {
+        out.remove(start);
+    }
+    if symbol.is_none() {
+        out.push(' ');
+        out.push_str(currency.code());
     }
 }
 
-/// A number with at most two decimals, trailing zeros dropped: `88.5` → `88.5`, `142.0` → `142`,
-/// `1234.567` → `1,234.57`.
-pub fn decimal(value: f64) -> String {
-    let fixed = format!("{value:.2}");
-    let trimmed = fixed.trim_end_matches('0').trim_end_matches('.');
-    with_separators(if trimmed == "-0" { "0" } else { trimmed })
+/// Writes a number with at most two decimals, trailing zeros dropped, to `out`: `88.5` → `88.5`,
+/// `142.0` → `142`, `1234.567` → `1,234.57`.
+fn push_decimal(out: &mut String, value: f64) {
+    let start = out.len();
+    let _ = write!(out, "{value:.2}");
+    while out.len() > start && out.ends_with('0') {
+        out.pop();
+    }
+    while out.len() > start && out.ends_with('.') {
+        out.pop();
+    }
+    if &out[start..] == "-0" {
+        out.remove(start);
+    }
+    separate(out, start);
 }
 
 /// A percentage already out of 100: `38.5` → `38.5%`.
 pub fn percent(value: f64) -> String {
-    format!("{}%", decimal(value))
+    let mut out = String::new();
+    push_percent(&mut out, value);
+    out
 }
 
-/// A duration in whole minutes and seconds: `185.0` → `3m 5s`, `42.4` → `42s`.
-pub fn duration(seconds: f64) -> String {
+/// Writes [`percent`] to `out`.
+pub fn push_percent(out: &mut String, value: f64) {
+    push_decimal(out, value);
+    out.push('%');
+}
+
+/// Writes a duration in whole minutes and seconds to `out`: `185.0` → `3m 5s`, `42.4` → `42s`.
+fn push_duration(out: &mut String, seconds: f64) {
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // rounded, clamped at zero
     let total = seconds.max(0.0).round() as u64;
     let (minutes, seconds) = (total / 60, total % 60);
-    if minutes == 0 { format!("{seconds}s") } else { format!("{}m {seconds}s", count(minutes)) }
+    if minutes > 0 {
+        push_count(out, minutes);
+        out.push_str("m ");
+    }
+    let _ = write!(out, "{seconds}s");
 }
 
 /// `value` rounded to `decimals` places, with no negative zero.
@@ -63,28 +110,48 @@ pub fn round(value: f64, decimals: i32) -> f64 {
 /// A metric's value (a fraction for rates) as people read it: `$1,850.40`, `2,310`, `8.13%`,
 /// `2.4x`, `3m 5s`. Money without a known currency has no symbol.
 pub fn figure(metric: Metric, value: f64, currency: Option<Currency>) -> String {
+    let mut out = String::new();
+    push_figure(&mut out, metric, value, currency);
+    out
+}
+
+/// Writes [`figure`] to `out`.
+pub fn push_figure(out: &mut String, metric: Metric, value: f64, currency: Option<Currency>) {
     let shown = metric_number(metric, value);
     match metric.unit() {
-        Unit::Money => currency.map_or_else(|| amount(shown), |c| money(shown, c)),
+        Unit::Money => match currency {
+            Some(c) => push_money(out, shown, c),
+            None => push_amount(out, shown),
+        },
         Unit::Count => {
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // whole, clamped at zero
             let n = shown.max(0.0) as u64;
-            count(n)
+            push_count(out, n);
         }
-        Unit::Decimal => decimal(shown),
-        Unit::Rate => percent(shown),
-        Unit::Multiple => format!("{}x", decimal(shown)),
-        Unit::Seconds => duration(shown),
+        Unit::Decimal => push_decimal(out, shown),
+        Unit::Rate => push_percent(out, shown),
+        Unit::Multiple => {
+            push_decimal(out, shown);
+            out.push('x');
+        }
+        Unit::Seconds => push_duration(out, shown),
     }
 }
 
-/// A metric's value with its name, as a list item reads it: `142 conversions`, `spend $1,850.40`,
-/// `CTR 8.13%`.
-pub fn quantity(metric: Metric, value: f64, currency: Option<Currency>) -> String {
-    let shown = figure(metric, value, currency);
+/// Writes a metric's value with its name to `out`, as a list item reads it: `142 conversions`,
+/// `spend $1,850.40`, `CTR 8.13%`.
+pub fn push_quantity(out: &mut String, metric: Metric, value: f64, currency: Option<Currency>) {
     match metric.unit() {
-        Unit::Count | Unit::Decimal => format!("{shown} {}", metric.label()),
-        _ => format!("{} {shown}", metric.label()),
+        Unit::Count | Unit::Decimal => {
+            push_figure(out, metric, value, currency);
+            out.push(' ');
+            out.push_str(metric.label());
+        }
+        _ => {
+            out.push_str(metric.label());
+            out.push(' ');
+            push_figure(out, metric, value, currency);
+        }
     }
 }
 
@@ -112,21 +179,36 @@ pub fn direction(pct: f64) -> String {
 /// change across long lists could match other pairs by chance.
 pub fn difference(metric: Metric, current: f64, previous: f64, currency: Option<Currency>) -> String {
     let diff = round(metric_number(metric, current) - metric_number(metric, previous), result_decimals(metric));
-    let size = diff.abs();
-    let amount = match metric.unit() {
-        Unit::Money => currency.map_or_else(|| amount(size), |c| money(size, c)),
-        Unit::Rate => format!("{} points", decimal(size)),
-        Unit::Multiple => format!("{}x", decimal(size)),
-        Unit::Seconds => duration(size),
-        Unit::Count | Unit::Decimal => format!("{} {}", decimal(size), metric.label()),
-    };
-    if diff > 0.0 {
-        format!("up {amount}")
+    let direction = if diff > 0.0 {
+        "up "
     } else if diff < 0.0 {
-        format!("down {amount}")
+        "down "
     } else {
-        "unchanged".to_owned()
+        return "unchanged".to_owned();
+    };
+    let mut out = String::from(direction);
+    let size = diff.abs();
+    match metric.unit() {
+        Unit::Money => match currency {
+            Some(c) => push_money(&mut out, size, c),
+            None => push_amount(&mut out, size),
+        },
+        Unit::Rate => {
+            push_decimal(&mut out, size);
+            out.push_str(" points");
+        }
+        Unit::Multiple => {
+            push_decimal(&mut out, size);
+            out.push('x');
+        }
+        Unit::Seconds => push_duration(&mut out, size),
+        Unit::Count | Unit::Decimal => {
+            push_decimal(&mut out, size);
+            out.push(' ');
+            out.push_str(metric.label());
+        }
     }
+    out
 }
 
 /// The signed difference between two figures as results show them, in the metric's result unit.
@@ -136,7 +218,26 @@ pub fn shown_difference(metric: Metric, current: f64, previous: f64) -> f64 {
 
 /// A calendar day: `31 Oct 2026`.
 pub fn day(date: NaiveDate) -> String {
-    date.format("%-d %b %Y").to_string()
+    let mut out = String::new();
+    push_day(&mut out, date);
+    out
+}
+
+/// Writes [`day`] to `out`.
+pub fn push_day(out: &mut String, date: NaiveDate) {
+    push_day_month(out, date);
+    if (0..10_000).contains(&date.year()) {
+        let _ = write!(out, " {:04}", date.year());
+    } else {
+        // As chrono writes a year of more than four digits or before year 0.
+        let _ = write!(out, " {}", date.format("%Y"));
+    }
+}
+
+/// Writes a day and its month to `out`: `31 Oct`.
+fn push_day_month(out: &mut String, date: NaiveDate) {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let _ = write!(out, "{} {}", date.day(), MONTHS[date.month0() as usize]);
 }
 
 /// The calendar day of an instant, in UTC: `31 Oct 2026`.
@@ -147,16 +248,28 @@ pub fn date(at: DateTime<Utc>) -> String {
 /// A range of days as calendars write it: `30 Nov 2026`, `1–30 Nov 2026`, `24 Oct – 2 Nov 2026`,
 /// `15 Dec 2025 – 14 Jan 2026`.
 pub fn range(range: DateRange) -> String {
+    let mut out = String::new();
+    push_range(&mut out, range);
+    out
+}
+
+/// Writes [`range`] to `out`.
+pub fn push_range(out: &mut String, range: DateRange) {
     let (start, end) = (range.start(), range.end());
     if start == end {
-        day(start)
-    } else if start.year() == end.year() && start.month() == end.month() {
-        format!("{}–{}", start.day(), day(end))
-    } else if start.year() == end.year() {
-        format!("{} – {}", start.format("%-d %b"), day(end))
-    } else {
-        format!("{} – {}", day(start), day(end))
+        push_day(out, start);
+        return;
     }
+    if start.year() == end.year() && start.month() == end.month() {
+        let _ = write!(out, "{}–", start.day());
+    } else if start.year() == end.year() {
+        push_day_month(out, start);
+        out.push_str(" – ");
+    } else {
+        push_day(out, start);
+        out.push_str(" – ");
+    }
+    push_day(out, end);
 }
 
 /// Joins items as people list them: `a`, `a and b`, `a, b and c`.
@@ -183,28 +296,15 @@ pub fn capitalise(text: &str) -> String {
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
-/// Adds separators to the integer part of a formatted number, keeping its sign and decimals.
-fn with_separators(formatted: &str) -> String {
-    let (sign, unsigned) = formatted.strip_prefix('-').map_or(("", formatted), |rest| ("-", rest));
-    let (integer, fraction) = unsigned.split_once('.').map_or((unsigned, None), |(i, f)| (i, Some(f)));
-    let mut out = format!("{sign}{}", group(integer));
-    if let Some(fraction) = fraction {
-        out.push('.');
-        out.push_str(fraction);
+/// Puts a comma between each group of three digits of the integer part of the number `out` holds
+/// from `start` (as `format!` writes numbers, so in ASCII), keeping its sign and decimals.
+fn separate(out: &mut String, start: usize) {
+    let integer = start + usize::from(out[start..].starts_with('-'));
+    let digits = out[integer..].find('.').unwrap_or(out.len() - integer);
+    // From the right, so that the places still to fill do not move.
+    for at in (1..digits).rev().filter(|at| (digits - at) % 3 == 0) {
+        out.insert(integer + at, ',');
     }
-    out
-}
-
-/// Puts a comma between each group of three digits.
-fn group(digits: &str) -> String {
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -213,6 +313,33 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    /// What `write` writes to an empty string.
+    fn written(write: impl FnOnce(&mut String)) -> String {
+        let mut out = String::new();
+        write(&mut out);
+        out
+    }
+
+    fn amount(value: f64) -> String {
+        written(|out| push_amount(out, value))
+    }
+
+    fn money(value: f64, currency: Currency) -> String {
+        written(|out| push_money(out, value, currency))
+    }
+
+    fn decimal(value: f64) -> String {
+        written(|out| push_decimal(out, value))
+    }
+
+    fn duration(seconds: f64) -> String {
+        written(|out| push_duration(out, seconds))
+    }
+
+    fn quantity(metric: Metric, value: f64, currency: Option<Currency>) -> String {
+        written(|out| push_quantity(out, metric, value, currency))
     }
 
     #[test]
@@ -239,6 +366,12 @@ mod tests {
             (duration(131.3), "2m 11s"),
             (duration(42.4), "42s"),
             (duration(-3.0), "0s"),
+            (duration(3_725.0), "62m 5s"),
+            (decimal(-1_234.5), "-1,234.5"),
+            (amount(1e6), "1,000,000.00"),
+            (amount(f64::INFINITY), "inf"),
+            (money(-1_234.5, chf), "-1,234.50 CHF"),
+            (count(12_345_678), "12,345,678"),
         ];
         for (got, want) in cases {
             assert_eq!(got, want);
@@ -292,6 +425,9 @@ mod tests {
             assert_eq!(range(range_), want);
         }
         assert_eq!(date("2026-10-31T23:15:00Z".parse().unwrap()), "31 Oct 2026");
+        for day_ in ["0999-01-05", "2026-02-28", "2026-09-09"] {
+            assert_eq!(day(d(day_)), d(day_).format("%-d %b %Y").to_string(), "as chrono writes it");
+        }
     }
 
     #[test]

@@ -790,21 +790,22 @@ fn patterns(words: &[&str], used: &mut [bool]) -> Vec<(usize, usize, Term)> {
 /// The terms of the table in `words`, matched longest phrase first without reusing a word:
 /// `(first word, end, term)`.
 fn find_terms(words: &[&str], used: &mut [bool]) -> Vec<(usize, usize, Term)> {
-    // Only phrases whose first word is in the question can match: visit just those, in the
-    // table's order, as if the whole table were walked.
-    let mut candidates: Vec<usize> =
-        words.iter().filter_map(|w| PHRASES_BY_FIRST_WORD.get(w)).flatten().copied().collect();
+    // A phrase can match only where its first word is: visit just those places, phrase by phrase
+    // in the table's order and left to right, as if every phrase were tried everywhere.
+    let mut candidates: Vec<(usize, usize)> = words
+        .iter()
+        .enumerate()
+        .filter_map(|(start, w)| PHRASES_BY_FIRST_WORD.get(w).map(|phrases| (start, phrases)))
+        .flat_map(|(start, phrases)| phrases.iter().map(move |&phrase| (phrase, start)))
+        .collect();
     candidates.sort_unstable();
-    candidates.dedup();
     let mut found = Vec::new();
-    for (phrase_words, term) in candidates.into_iter().map(|i| &PHRASES[i]) {
-        let n = phrase_words.len();
-        for start in 0..words.len().saturating_sub(n - 1) {
-            let span = start..start + n;
-            if used[span.clone()].iter().all(|u| !u) && words[span.clone()] == phrase_words[..] {
-                used[span].iter_mut().for_each(|u| *u = true);
-                found.push((start, start + n, *term));
-            }
+    for (phrase, start) in candidates {
+        let (phrase_words, term) = &PHRASES[phrase];
+        let span = start..start + phrase_words.len();
+        if span.end <= words.len() && used[span.clone()].iter().all(|u| !u) && words[span.clone()] == phrase_words[..] {
+            used[span].iter_mut().for_each(|u| *u = true);
+            found.push((start, start + phrase_words.len(), *term));
         }
     }
     found

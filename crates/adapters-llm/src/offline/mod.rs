@@ -63,10 +63,11 @@ impl OfflineAnalyst {
                 Vec::new(),
             ),
         };
+        // As `estimate_tokens` counts the calls' text, without writing it.
         let output = if tool_calls.is_empty() {
             estimate_tokens(&text)
         } else {
-            estimate_tokens(&render::tool_calls_text(&tool_calls))
+            render::tool_calls_chars(&tool_calls).div_ceil(4)
         };
         ModelTurn {
             text,

@@ -9,6 +9,7 @@ use domain::analyst::{ChatRequest, ChatTurn};
 #[cfg(test)]
 use domain::tools::ToolOutput;
 use domain::tools::{ToolCall, ToolKind};
+use domain::value::Value;
 
 /// Everything a model reads for `request`: the tools offered and every turn, tool results included.
 #[cfg(test)]
@@ -18,12 +19,11 @@ pub fn request(request: &ChatRequest) -> String {
     out
 }
 
-/// The characters of everything a model reads for `request`, counted as it is written, without
-/// holding the text (it is only ever counted).
+/// The characters of everything a model reads for `request`, counted without writing the text (it
+/// is only ever counted): the same count as `request(request).chars().count()`.
 pub fn request_chars(request: &ChatRequest) -> u64 {
-    let mut counter = CharCounter(0);
-    write_turns(&mut counter, request);
-    counter.0 + request.tools.iter().map(|&tool| definition_chars(tool)).sum::<u64>()
+    let turns: u64 = request.turns.iter().map(turn_chars).sum();
+    turns + request.tools.iter().map(|&tool| definition_chars(tool)).sum::<u64>()
 }
 
 /// The characters of `tool`'s definition line. Definitions never change, so each is written and
@@ -33,9 +33,9 @@ fn definition_chars(tool: ToolKind) -> u64 {
         ToolKind::ALL
             .iter()
             .map(|&tool| {
-                let mut counter = CharCounter(0);
-                write_definition(&mut counter, tool);
-                (tool, counter.0)
+                let mut line = String::new();
+                write_definition(&mut line, tool);
+                (tool, chars(&line))
             })
             .collect()
     });
@@ -57,6 +57,7 @@ fn write_definition(out: &mut impl Write, tool: ToolKind) {
 }
 
 /// Every turn of `request`, tool results included.
+#[cfg(test)]
 fn write_turns(out: &mut impl Write, request: &ChatRequest) {
     for turn in &request.turns {
         let _ = match turn {
@@ -71,23 +72,88 @@ fn write_turns(out: &mut impl Write, request: &ChatRequest) {
     }
 }
 
-/// Counts the characters written to it.
-struct CharCounter(u64);
+/// The characters [`write_turns`] writes for `turn`: its prefix, its text and the line's end.
+fn turn_chars(turn: &ChatTurn) -> u64 {
+    match turn {
+        ChatTurn::System(text) => chars("system: ") + chars(text) + 1,
+        ChatTurn::User(text) => chars("user: ") + chars(text) + 1,
+        ChatTurn::Assistant { text, tool_calls } => {
+            chars("assistant: ") + chars(text) + 1 + tool_calls_chars(tool_calls)
+        }
+        ChatTurn::Tool { call_id, output } => {
+            chars("tool ") + chars(call_id) + chars(": ") + value_chars(&output.to_value()) + 1
+        }
+    }
+}
 
-impl Write for CharCounter {
+/// The characters of `text`; ASCII text, the usual kind, is counted by its length.
+fn chars(text: &str) -> u64 {
+    let count = if text.is_ascii() { text.len() } else { text.chars().count() };
+    count as u64
+}
+
+/// The characters of `value`'s compact JSON text (its `Display`), worked out from the tree rather
+/// than written: only numbers with a fraction are formatted, and only to be measured. Tests hold it
+/// to the written text, for tricky values and for every request of the exchanges in `tests`.
+fn value_chars(value: &Value) -> u64 {
+    match value {
+        // `null`, `true`.
+        Value::Null | Value::Bool(true) => 4,
+        Value::Bool(false) => 5,
+        Value::Number(n) => number_chars(*n),
+        // Quoted, each `\` and `"` escaped with one more character (both are ASCII, so bytes can
+        // be counted).
+        Value::String(s) => 2 + chars(s) + s.bytes().filter(|b| matches!(b, b'\\' | b'"')).count() as u64,
+        // Brackets and commas.
+        Value::Array(items) => 1 + items.len().max(1) as u64 + items.iter().map(value_chars).sum::<u64>(),
+        // Braces and commas, and each key quoted (unescaped) with a colon.
+        Value::Object(fields) => {
+            1 + fields.len().max(1) as u64
+                + fields.iter().map(|(key, value)| chars(key) + 3 + value_chars(value)).sum::<u64>()
+        }
+    }
+}
+
+/// The characters of a number as [`Value`] writes it: a whole number below 10^15 without decimals
+/// (its digits and its sign, negative zero included), any other in Rust's shortest form.
+fn number_chars(n: f64) -> u64 {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        // Whole and below 10^15, so exact as an integer.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let digits = (n.abs() as u64).checked_ilog10().map_or(1, |log| log + 1);
+        u64::from(digits) + u64::from(n.is_sign_negative())
+    } else {
+        // Numbers are written in ASCII.
+        let mut counter = ByteCounter(0);
+        let _ = write!(counter, "{n}");
+        counter.0
+    }
+}
+
+/// Counts the bytes written to it.
+struct ByteCounter(u64);
+
+impl Write for ByteCounter {
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.0 += s.chars().count() as u64;
+        self.0 += s.len() as u64;
         Ok(())
     }
 }
 
 /// Tool calls as a model writes them: one `id name {arguments}` line each.
+#[cfg(test)]
 pub fn tool_calls_text(calls: &[ToolCall]) -> String {
     let mut out = String::new();
     let _ = write_tool_calls(&mut out, calls);
     out
 }
 
+/// The characters of [`tool_calls_text`], counted without writing it.
+pub fn tool_calls_chars(calls: &[ToolCall]) -> u64 {
+    calls.iter().map(|call| chars(&call.id) + 1 + chars(&call.name) + 1 + value_chars(&call.arguments) + 1).sum()
+}
+
+#[cfg(test)]
 fn write_tool_calls(out: &mut impl Write, calls: &[ToolCall]) -> std::fmt::Result {
     for call in calls {
         writeln!(out, "{} {} {}", call.id, call.name, call.arguments)?;
@@ -103,6 +169,47 @@ mod tests {
     use domain::tools::ToolRequest;
 
     use super::*;
+
+    #[test]
+    fn values_are_counted_as_they_are_written() {
+        let values = [
+            Value::Null,
+            true.into(),
+            false.into(),
+            Value::Array(vec![]),
+            Value::object(),
+            Value::from(r#"a "quoted" \ café, 1–30 Nov"#),
+            Value::Array(vec![Value::Null, "x".into(), Value::Array(vec![Value::object()])]),
+            Value::object().with("naïve key", vec![1.5, -2.0]).with("b", Value::Null),
+        ];
+        let numbers = [
+            0.0,
+            -0.0,
+            7.0,
+            -7.0,
+            10.0,
+            99.0,
+            100.0,
+            1234.57,
+            -0.01,
+            0.1 + 0.2,
+            1e15 - 1.0,
+            1e15,
+            -1e15,
+            1e16,
+            1e21,
+            1e-7,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for value in values.into_iter().chain(numbers.map(Value::from)) {
+            let text = value.to_string();
+            assert_eq!(value_chars(&value), text.chars().count() as u64, "{text}");
+        }
+    }
 
     #[test]
     fn every_turn_tool_definition_and_tool_result_is_rendered() {

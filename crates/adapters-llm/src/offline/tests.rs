@@ -104,6 +104,8 @@ impl World {
         for rounds in 1..=4 {
             let request =
                 ChatRequest { turns: turns.clone(), tools: ToolKind::ALL.to_vec(), context: self.context.clone() };
+            let text = super::render::request(&request);
+            assert_eq!(super::render::request_chars(&request), text.chars().count() as u64, "the count is of the text");
             let recorder = Arc::new(Recorder::default());
             let turn = block_on(model.complete(&request, recorder.clone())).unwrap();
             if turn.tool_calls.is_empty() {
