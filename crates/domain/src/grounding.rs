@@ -387,7 +387,13 @@ const fn is_separator(c: char) -> bool {
 
 impl<'a> Scanner<'a> {
     fn new(text: &'a str) -> Self {
-        let (mut offsets, chars): (Vec<usize>, Vec<char>) = text.char_indices().unzip();
+        // A text has at most as many characters as bytes.
+        let mut chars = Vec::with_capacity(text.len());
+        let mut offsets = Vec::with_capacity(text.len() + 1);
+        for (offset, c) in text.char_indices() {
+            offsets.push(offset);
+            chars.push(c);
+        }
         offsets.push(text.len());
         Self { text, chars, offsets }
     }

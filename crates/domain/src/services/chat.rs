@@ -372,7 +372,8 @@ impl PreparedTurn {
 
         let mut usage = TokenUsage::default();
         let mut traces: Vec<ToolTrace> = Vec::new();
-        let mut results: Vec<ToolOutput> = Vec::new();
+        // This answer's tool results are the tool turns after the history.
+        let answered_from = request.turns.len();
         let mut series_points = 0;
         let mut rounds = 0;
         let (text, model) = loop {
@@ -403,21 +404,26 @@ impl PreparedTurn {
                 if traces.len() < AnswerWorking::MAX_TOOLS {
                     traces.push(bounded(trace));
                 }
-                results.push(output.clone());
                 request.turns.push(ChatTurn::Tool { call_id: call.id.clone(), output });
             }
         };
 
         let text = bounded_text(text);
-        let values: Vec<_> =
-            results.iter().filter_map(ToolOutput::data).map(crate::tools::ToolData::to_value).collect();
+        let results: Vec<&crate::tools::ToolData> = request.turns[answered_from..]
+            .iter()
+            .filter_map(|turn| match turn {
+                ChatTurn::Tool { output, .. } => output.data(),
+                _ => None,
+            })
+            .collect();
+        let values: Vec<_> = results.iter().map(|data| data.to_value()).collect();
         let mut grounding = grounding::check(&text, &values);
         grounding.unsupported.truncate(AnswerWorking::MAX_UNSUPPORTED);
         for figure in &mut grounding.unsupported {
             *figure = figure.chars().take(AnswerWorking::MAX_FIGURE_CHARS).collect();
         }
         let mut platforms: Vec<Platform> = Vec::new();
-        for data in results.iter().filter_map(ToolOutput::data) {
+        for data in &results {
             for source in &data.coverage().sources {
                 if !platforms.contains(&source.platform) {
                     platforms.push(source.platform);
