@@ -1,5 +1,7 @@
 //! Bearer-token authentication: users are owned by the agency's main application, which signs
-//! HS256 JWTs whose `sub` is the user's 24-hex id (decision 7). This service only verifies them.
+//! HS256 JWTs whose `sub` is the user's 24-hex id (decision 7). This service only verifies them,
+//! and remembers the last few thousand tokens that passed, by their whole text, so that a client's
+//! next requests with the same token only have its `exp` and `nbf` checked again.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,6 +48,19 @@ pub enum JwtSecretError {
     TooShort(usize),
 }
 
+/// How many verified tokens are remembered (a few hundred bytes each): a client sends the same
+/// token on every request until it expires.
+const VERIFIED_TOKENS: usize = 4096;
+
+/// A token that passed every check: its user and the times it is valid between, so that its next
+/// requests skip the signature and claim checks while it is still valid.
+#[derive(Debug, Clone, Copy)]
+struct Verified {
+    user: UserId,
+    exp: u64,
+    nbf: Option<u64>,
+}
+
 /// Signs and verifies the service's tokens.
 #[derive(Clone)]
 pub struct JwtKeys {
@@ -54,6 +69,9 @@ pub struct JwtKeys {
     validation: Arc<Validation>,
     issuer: Option<Arc<str>>,
     audience: Option<Arc<str>>,
+    /// Tokens verified with these keys, by their whole text (never a hash of it, which another
+    /// token could share). Emptied whenever the checks change.
+    verified: Arc<quick_cache::sync::Cache<String, Verified>>,
 }
 
 impl JwtKeys {
@@ -74,6 +92,7 @@ impl JwtKeys {
             validation: Arc::new(Validation::new(Algorithm::HS256)),
             issuer: None,
             audience: None,
+            verified: Arc::new(quick_cache::sync::Cache::new(VERIFIED_TOKENS)),
         };
         keys.validation = Arc::new(keys.validation());
         Ok(keys)
@@ -84,6 +103,7 @@ impl JwtKeys {
     pub fn with_issuer(mut self, issuer: Option<&str>) -> Self {
         self.issuer = issuer.map(Arc::from);
         self.validation = Arc::new(self.validation());
+        self.verified = Arc::new(quick_cache::sync::Cache::new(VERIFIED_TOKENS));
         self
     }
 
@@ -92,6 +112,7 @@ impl JwtKeys {
     pub fn with_audience(mut self, audience: Option<&str>) -> Self {
         self.audience = audience.map(Arc::from);
         self.validation = Arc::new(self.validation());
+        self.verified = Arc::new(quick_cache::sync::Cache::new(VERIFIED_TOKENS));
         self
     }
 
@@ -119,6 +140,13 @@ impl JwtKeys {
     /// # Errors
     /// A 401 [`ApiError`] saying which check the token failed.
     pub fn verify(&self, token: &str) -> Result<UserId, ApiError> {
+        let now = jsonwebtoken::get_current_timestamp();
+        if let Some(known) = self.verified.get(token) {
+            if self.still_valid(known, now) {
+                return Ok(known.user);
+            }
+            // Past its time: the full check below says which claim failed.
+        }
         let refuse = |detail: String| ApiError::unauthorized(detail, true);
         // Decoded as a map, so that a missing or mistyped claim is named rather than "not a JWT".
         let data =
@@ -133,8 +161,21 @@ impl JwtKeys {
             }
         }
         let sub = claims.get("sub").and_then(serde_json::Value::as_str).unwrap_or_default();
-        UserId::parse(sub)
-            .map_err(|_| refuse("the bearer token's sub must be the user's 24-character hexadecimal id".to_owned()))
+        let user = UserId::parse(sub)
+            .map_err(|_| refuse("the bearer token's sub must be the user's 24-character hexadecimal id".to_owned()))?;
+        // An `exp` that is not a whole number passed jsonwebtoken's check but is not remembered.
+        if let Some(exp) = claims.get("exp").and_then(serde_json::Value::as_u64) {
+            let nbf = claims.get("nbf").and_then(serde_json::Value::as_u64);
+            self.verified.insert(token.to_owned(), Verified { user, exp, nbf });
+        }
+        Ok(user)
+    }
+
+    /// Whether a token verified earlier is still within its `exp` and `nbf` at `now`, with the
+    /// same leeway as the full check.
+    fn still_valid(&self, token: Verified, now: u64) -> bool {
+        let leeway = self.validation.leeway;
+        token.exp >= now.saturating_sub(leeway) && token.nbf.is_none_or(|nbf| nbf <= now + leeway)
     }
 
     /// Signs a token for `user` that expires after `ttl` (for `dev-token` and tests), with the
@@ -237,6 +278,50 @@ mod tests {
         let token = other.issue(user(), Duration::from_secs(60)).unwrap();
         let error = keys().verify(&token).unwrap_err();
         assert!(error.problem().detail.contains("signature"), "{}", error.problem().detail);
+    }
+
+    #[test]
+    fn a_verified_token_is_remembered_but_a_tampered_copy_is_still_checked() {
+        let keys = keys();
+        let token = keys.issue(user(), Duration::from_secs(60)).unwrap();
+        assert_eq!(keys.verify(&token).unwrap(), user());
+        assert!(keys.verified.get(token.as_str()).is_some(), "remembered after the full check");
+        assert_eq!(keys.verify(&token).unwrap(), user());
+        let mut tampered = token.clone();
+        let last = if tampered.ends_with('A') { 'B' } else { 'A' };
+        tampered.pop();
+        tampered.push(last);
+        assert!(keys.verify(&tampered).is_err(), "another text is another token");
+        assert!(keys.verified.get(tampered.as_str()).is_none());
+    }
+
+    #[test]
+    fn a_remembered_token_past_its_time_gets_the_full_check_and_its_refusal() {
+        let keys = keys();
+        let exp = now() - 3600;
+        let token = signed(&keys, &serde_json::json!({ "sub": user().to_string(), "exp": exp }));
+        keys.verified.insert(token.clone(), Verified { user: user(), exp, nbf: None });
+        assert!(keys.verify(&token).unwrap_err().problem().detail.contains("expired"));
+    }
+
+    #[test]
+    fn a_remembered_token_is_valid_within_the_same_leeway_as_the_full_check() {
+        let keys = keys();
+        let now = now();
+        let at = |exp: u64, nbf: Option<u64>| keys.still_valid(Verified { user: user(), exp, nbf }, now);
+        assert!(at(now - 59, None), "expired less than the leeway ago");
+        assert!(!at(now - 61, None), "expired more than the leeway ago");
+        assert!(at(now + 3600, Some(now + 59)), "valid from less than the leeway ahead");
+        assert!(!at(now + 3600, Some(now + 61)), "valid only from more than the leeway ahead");
+    }
+
+    #[test]
+    fn changing_the_checks_forgets_the_tokens_verified_before() {
+        let keys = keys();
+        let token = keys.issue(user(), Duration::from_secs(60)).unwrap();
+        keys.verify(&token).unwrap();
+        let strict = keys.with_issuer(Some("https://agency.example"));
+        assert!(strict.verify(&token).unwrap_err().problem().detail.contains("iss"));
     }
 
     #[test]
