@@ -174,7 +174,9 @@ pub fn figures(text: &str) -> Vec<Figure> {
     while i < scanner.chars.len() {
         if scanner.at(i) == '`' {
             i = scanner.code_end(i);
-        } else if scanner.word_starts(i) && scanner.is_link(i) {
+        } else if scanner.word_starts(i) && scanner.is_link_or_plain(i) {
+            // A link's numbers are not figures, and a token with neither digit nor backtick has
+            // nothing to read: both are passed over whole.
             i = scanner.token_end(i);
         } else if scanner.number_starts(i) {
             match scanner.number(i, date_end) {
@@ -387,6 +389,11 @@ const fn is_separator(c: char) -> bool {
 
 impl<'a> Scanner<'a> {
     fn new(text: &'a str) -> Self {
+        if text.is_ascii() {
+            // One character per byte: no decoding, and each offset is its index.
+            let chars = text.bytes().map(char::from).collect();
+            return Self { text, chars, offsets: (0..=text.len()).collect() };
+        }
         // A text has at most as many characters as bytes.
         let mut chars = Vec::with_capacity(text.len());
         let mut offsets = Vec::with_capacity(text.len() + 1);
@@ -454,10 +461,17 @@ impl<'a> Scanner<'a> {
     /// The end of the longest of `phrases` at `i`.
     /// Every list of phrases starts each with a letter, so none is at a character that is not one.
     fn any_phrase(&self, i: usize, phrases: &[&str]) -> Option<usize> {
-        if !self.at(i).is_alphabetic() {
+        let c = self.at(i);
+        if !c.is_alphabetic() {
             return None;
         }
-        phrases.iter().filter_map(|p| self.phrase(i, p)).max()
+        // Only the phrases that start with this letter can be here (the Kelvin sign reads as `k`).
+        let first = if c == '\u{212a}' { b'k' } else { u8::try_from(c).map_or(0, |b| b.to_ascii_lowercase()) };
+        phrases
+            .iter()
+            .filter(|p| first == 0 || p.as_bytes().first() == Some(&first))
+            .filter_map(|p| self.phrase(i, p))
+            .max()
     }
 
     /// The lowercase word (letters) that ends just before `i`, past spaces, and where it starts.
@@ -508,9 +522,14 @@ impl<'a> Scanner<'a> {
         prev == '\0' || prev.is_whitespace() || matches!(prev, '(' | '[' | '<' | '"' | '\'')
     }
 
-    /// Whether the token at `i` is a link or a path (`https://...`, `www.`, `/page-2`).
-    fn is_link(&self, i: usize) -> bool {
+    /// Whether the token at `i` is a link or a path, or holds neither a digit nor a backtick.
+    fn is_link_or_plain(&self, i: usize) -> bool {
         let token = &self.chars[i..self.token_end(i).min(self.chars.len())];
+        !token.iter().any(|&c| c.is_ascii_digit() || c == '`') || Self::is_link(token)
+    }
+
+    /// Whether `token` is a link or a path (`https://...`, `www.`, `/page-2`).
+    fn is_link(token: &[char]) -> bool {
         token.windows(3).any(|w| w == [':', '/', '/'])
             || token.starts_with(&['w', 'w', 'w', '.'])
             || (token.first() == Some(&'/') && token.get(1).copied().is_some_and(is_word))
