@@ -189,6 +189,20 @@ pub struct DemoDays {
     generated: std::sync::Mutex<Vec<Generation>>,
 }
 
+/// Some consecutive records of one sample's generation, shared with the cache.
+#[derive(Debug, Clone)]
+pub(crate) struct SharedDays {
+    records: std::sync::Arc<[DailyRecord]>,
+    within: std::ops::Range<usize>,
+}
+
+impl SharedDays {
+    /// The records, in date order.
+    pub(crate) fn as_slice(&self) -> &[DailyRecord] {
+        &self.records[self.within.clone()]
+    }
+}
+
 /// One sample's records over its whole history, for one day.
 #[derive(Debug)]
 struct Generation {
@@ -214,11 +228,21 @@ impl DemoDays {
         today: NaiveDate,
         range: DateRange,
     ) -> Vec<DailyRecord> {
-        self.history(sample, today)
+        self.shared(sample, today, range)
+            .as_slice()
             .iter()
-            .filter(|record| range.contains(record.date))
             .map(|record| DailyRecord { client_id: client, ..record.clone() })
             .collect()
+    }
+
+    /// The records of [`DemoDays::records`] without copying them: a view of the day's generation,
+    /// whose records name no client (the tools read their figures only).
+    pub(crate) fn shared(&self, sample: &PlatformData, today: NaiveDate, range: DateRange) -> SharedDays {
+        let records = self.history(sample, today);
+        // A generation runs day by day, so the range is one run of it.
+        let start = records.partition_point(|record| record.date < range.start());
+        let end = records.partition_point(|record| record.date <= range.end());
+        SharedDays { records, within: start..end.max(start) }
     }
 
     fn history(&self, sample: &PlatformData, today: NaiveDate) -> std::sync::Arc<[DailyRecord]> {

@@ -204,7 +204,8 @@ impl AnalystTools {
         let first = plan.ranges[0];
         match request {
             ToolRequest::PlatformSummary { platform, .. } => {
-                let (coverage, records) = self.read(scope, &plan.platforms, first).await?;
+                let (coverage, days) = self.read(scope, &plan.platforms, first).await?;
+                let records = flatten(&days);
                 let totals = if platform.is_ad_platform() {
                     Totals::Ads(by_currency(&records))
                 } else {
@@ -213,7 +214,8 @@ impl AnalystTools {
                 Ok(ToolData::Summary(Summary { platform: *platform, coverage, totals }))
             }
             ToolRequest::ListCampaigns { platform, sort_by, order, limit, .. } => {
-                let (coverage, records) = self.read(scope, &plan.platforms, first).await?;
+                let (coverage, days) = self.read(scope, &plan.platforms, first).await?;
+                let records = flatten(&days);
                 let mut rows = campaign_rows(&records);
                 let campaigns = rows.len();
                 sort_rows(&mut rows, *sort_by, *order);
@@ -228,18 +230,21 @@ impl AnalystTools {
                 }))
             }
             ToolRequest::BlendedTotals { .. } => {
-                let (coverage, records) = self.read(scope, &plan.platforms, first).await?;
+                let (coverage, days) = self.read(scope, &plan.platforms, first).await?;
+                let records = flatten(&days);
                 Ok(ToolData::Blended(Blended { coverage, currencies: blend(&records) }))
             }
             ToolRequest::SiteBreakdown { dimension, limit, .. } => {
-                let (coverage, records) = self.read(scope, &plan.platforms, first).await?;
+                let (coverage, days) = self.read(scope, &plan.platforms, first).await?;
+                let records = flatten(&days);
                 Ok(ToolData::Breakdown(breakdown(coverage, &records, *dimension, *limit)))
             }
             ToolRequest::ComparePeriods { metrics, previous, .. } => {
                 Ok(ToolData::Comparison(self.compare(scope, plan, metrics, *previous).await?))
             }
             ToolRequest::Timeseries { platform, metric, granularity, .. } => {
-                let (coverage, records) = self.read(scope, &plan.platforms, first).await?;
+                let (coverage, days) = self.read(scope, &plan.platforms, first).await?;
+                let records = flatten(&days);
                 let granularity = granularity.unwrap_or(match first.range.days() {
                     ..=62 => Granularity::Day,
                     63..=182 => Granularity::Week,
@@ -249,7 +254,7 @@ impl AnalystTools {
                 let points = buckets(first.range, granularity)
                     .into_iter()
                     .map(|bucket| {
-                        let days: Vec<&DailyRecord> = records.iter().filter(|r| bucket.contains(r.date)).collect();
+                        let days: Vec<&DailyRecord> = records.iter().copied().filter(|r| bucket.contains(r.date)).collect();
                         let value = if days.is_empty() {
                             None
                         } else if platform.is_ad_platform() {
@@ -282,12 +287,13 @@ impl AnalystTools {
         previous: PreviousSpec,
     ) -> Result<Comparison, StoreError> {
         let (first, second) = (plan.ranges[0], plan.ranges[1]);
-        let (current, now_records) = self.read(scope, &plan.platforms, first).await?;
-        let (before, then_records) = self.read(scope, &plan.platforms, second).await?;
+        let (current, now_days) = self.read(scope, &plan.platforms, first).await?;
+        let (before, then_days) = self.read(scope, &plan.platforms, second).await?;
+        let (now_records, then_records) = (flatten(&now_days), flatten(&then_days));
         let mut platforms = Vec::new();
         for &platform in &plan.platforms {
-            let now: Vec<DailyRecord> = now_records.iter().filter(|r| r.platform == platform).cloned().collect();
-            let then: Vec<DailyRecord> = then_records.iter().filter(|r| r.platform == platform).cloned().collect();
+            let now: Vec<&DailyRecord> = now_records.iter().copied().filter(|r| r.platform == platform).collect();
+            let then: Vec<&DailyRecord> = then_records.iter().copied().filter(|r| r.platform == platform).collect();
             let wanted: Vec<Metric> = if metrics.is_empty() {
                 default_comparison_metrics(platform)
             } else {
@@ -318,24 +324,26 @@ impl AnalystTools {
         scope: &ToolScope,
         platforms: &[Platform],
         range: ResolvedRange,
-    ) -> Result<(Coverage, Vec<DailyRecord>), StoreError> {
+    ) -> Result<(Coverage, Vec<ReadDays>), StoreError> {
         let mut all = Vec::new();
         let mut sources = Vec::new();
         for &platform in platforms {
-            let records = match &scope.source {
-                Source::Connected(_) => self.daily.range(scope.user, scope.client, platform, range.range).await?,
+            let days = match &scope.source {
+                Source::Connected(_) => {
+                    vec![ReadDays::Stored(self.daily.range(scope.user, scope.client, platform, range.range).await?)]
+                }
                 Source::Demo(samples) => samples
                     .iter()
                     .filter(|s| s.platform() == platform)
-                    .flat_map(|s| self.demo_days.records(scope.client, s, scope.today, range.range))
+                    .map(|s| ReadDays::Demo(self.demo_days.shared(s, scope.today, range.range)))
                     .collect(),
             };
             sources.push(SourceCoverage {
                 platform,
                 last_sync: scope.last_sync(platform),
-                missing_days: missing_days(range.range, &records),
+                missing_days: missing_days(range.range, days.iter().flat_map(ReadDays::as_slice)),
             });
-            all.extend(records);
+            all.extend(days);
         }
         Ok((Coverage { range, demo: scope.demo(), sources }, all))
     }
@@ -345,10 +353,10 @@ impl AnalystTools {
     async fn site_totals(
         &self,
         scope: &ToolScope,
-        records: &[DailyRecord],
+        records: &[&DailyRecord],
         range: DateRange,
     ) -> Result<SiteTotals, StoreError> {
-        let mut totals = SiteTotals::sum(records.iter().filter_map(site_day));
+        let mut totals = SiteTotals::sum(records.iter().copied().filter_map(site_day));
         let users = match &scope.source {
             Source::Connected(_) => {
                 self.snapshots.find(scope.user, scope.client, Platform::GoogleAnalytics, range).await?.and_then(|s| {
@@ -366,6 +374,27 @@ impl AnalystTools {
         }
         Ok(totals)
     }
+}
+
+/// Daily records read for one tool call: the store's own, or a demo sample's days shared with
+/// the demo cache rather than copied for every call.
+enum ReadDays {
+    Stored(Vec<DailyRecord>),
+    Demo(demo::SharedDays),
+}
+
+impl ReadDays {
+    fn as_slice(&self) -> &[DailyRecord] {
+        match self {
+            Self::Stored(records) => records,
+            Self::Demo(shared) => shared.as_slice(),
+        }
+    }
+}
+
+/// Every record of `days`, in order.
+fn flatten(days: &[ReadDays]) -> Vec<&DailyRecord> {
+    days.iter().flat_map(ReadDays::as_slice).collect()
 }
 
 /// The figures of a result that a chart draws: a time series' buckets, or each compared metric's
@@ -523,7 +552,7 @@ fn ad_rows(record: &DailyRecord, currency: Option<Currency>) -> impl Iterator<It
 }
 
 /// The currency with the most spend among ad records.
-fn main_currency(records: &[DailyRecord]) -> Option<Currency> {
+fn main_currency(records: &[&DailyRecord]) -> Option<Currency> {
     let mut spend: BTreeMap<Currency, f64> = BTreeMap::new();
     for record in records {
         if let DayFigures::Ads(day) = &record.figures {
@@ -534,7 +563,7 @@ fn main_currency(records: &[DailyRecord]) -> Option<Currency> {
 }
 
 /// Ad totals per currency, largest spend first.
-fn by_currency(records: &[DailyRecord]) -> Vec<CurrencyTotals> {
+fn by_currency(records: &[&DailyRecord]) -> Vec<CurrencyTotals> {
     let mut totals: BTreeMap<Currency, AdTotals> = BTreeMap::new();
     for record in records {
         if let DayFigures::Ads(day) = &record.figures {
@@ -548,7 +577,7 @@ fn by_currency(records: &[DailyRecord]) -> Vec<CurrencyTotals> {
 }
 
 /// Totals of every ad platform per currency, each platform's share beside them.
-fn blend(records: &[DailyRecord]) -> Vec<BlendedCurrency> {
+fn blend(records: &[&DailyRecord]) -> Vec<BlendedCurrency> {
     let mut by: BTreeMap<Currency, BTreeMap<Platform, AdTotals>> = BTreeMap::new();
     for record in records {
         if let DayFigures::Ads(day) = &record.figures {
@@ -570,8 +599,8 @@ fn blend(records: &[DailyRecord]) -> Vec<BlendedCurrency> {
 }
 
 /// One row per campaign over the records, named and statused as on its latest day.
-fn campaign_rows(records: &[DailyRecord]) -> Vec<CampaignRow> {
-    let mut sorted: Vec<&DailyRecord> = records.iter().collect();
+fn campaign_rows(records: &[&DailyRecord]) -> Vec<CampaignRow> {
+    let mut sorted: Vec<&DailyRecord> = records.to_vec();
     sorted.sort_by_key(|r| r.date);
     let mut rows: BTreeMap<(Platform, String, Currency), CampaignRow> = BTreeMap::new();
     for record in sorted {
@@ -611,10 +640,10 @@ fn sort_rows(rows: &mut [CampaignRow], metric: Metric, order: SortOrder) {
     });
 }
 
-fn breakdown(coverage: Coverage, records: &[DailyRecord], dimension: Dimension, limit: u32) -> Breakdown {
+fn breakdown(coverage: Coverage, records: &[&DailyRecord], dimension: Dimension, limit: u32) -> Breakdown {
     let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
     let mut total = 0;
-    for day in records.iter().filter_map(site_day) {
+    for day in records.iter().copied().filter_map(site_day) {
         let (entries, day_total) = match dimension {
             Dimension::Source => (&day.top_sources, day.sessions),
             Dimension::Device => (&day.devices, day.sessions),
@@ -670,8 +699,8 @@ fn default_comparison_metrics(platform: Platform) -> Vec<Metric> {
 
 fn compare_ads(
     platform: Platform,
-    now: &[DailyRecord],
-    then: &[DailyRecord],
+    now: &[&DailyRecord],
+    then: &[&DailyRecord],
     metrics: &[Metric],
 ) -> PlatformComparison {
     // Money is compared in one currency: the one the current period spent most in.
