@@ -342,8 +342,7 @@ fn site_report<'a>(days: impl Iterator<Item = &'a SiteDay>, range_users: Option<
 
 /// The days of `range` that have no record among `records`, as runs of consecutive days.
 pub fn missing_days<'a>(range: DateRange, records: impl IntoIterator<Item = &'a DailyRecord>) -> Vec<DateRange> {
-    let mut present: Vec<NaiveDate> =
-        records.into_iter().map(|r| r.date).filter(|d| range.contains(*d)).collect();
+    let mut present: Vec<NaiveDate> = records.into_iter().map(|r| r.date).filter(|d| range.contains(*d)).collect();
     present.sort_unstable();
     present.dedup();
     let mut gaps = Vec::new();

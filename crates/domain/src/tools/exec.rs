@@ -254,7 +254,8 @@ impl AnalystTools {
                 let points = buckets(first.range, granularity)
                     .into_iter()
                     .map(|bucket| {
-                        let days: Vec<&DailyRecord> = records.iter().copied().filter(|r| bucket.contains(r.date)).collect();
+                        let days: Vec<&DailyRecord> =
+                            records.iter().copied().filter(|r| bucket.contains(r.date)).collect();
                         let value = if days.is_empty() {
                             None
                         } else if platform.is_ad_platform() {
