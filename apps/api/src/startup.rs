@@ -27,6 +27,7 @@ use crate::auth::JwtKeys;
 use crate::config::{Config, CorsOrigins};
 use crate::error::{ApiError, REQUEST_ID_HEADER, render_problems};
 use crate::jobs;
+use crate::routes::health::OpenApiJson;
 use crate::seed;
 use crate::wire::message_json::MessageJson;
 use crate::wiring::{self, Backend, Ports, Services, StoreHealth};
@@ -311,8 +312,13 @@ async fn shutdown_signal() {
 ///
 /// Every response gets `X-Content-Type-Options: nosniff`, and `Cache-Control: no-store` unless it
 /// set its own caching (the console's page and assets do): answers carry users' data.
+///
+/// # Panics
+///
+/// Never in practice: only if the `OpenAPI` document, plain data, failed to serialise.
 pub fn router(state: AppState, config: &Config) -> Router {
     let (routes, doc) = crate::routes::app_parts();
+    let doc = OpenApiJson::new(&doc).expect("the OpenAPI document is plain data and always serialises");
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     let middleware = ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
@@ -331,12 +337,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, config.request_timeout()));
     let console = crate::console::for_config(config, &state.jwt);
-    routes
-        .merge(console)
-        .fallback(unknown_route)
-        .with_state(state)
-        .layer(axum::Extension(Arc::new(doc)))
-        .layer(middleware)
+    routes.merge(console).fallback(unknown_route).with_state(state).layer(axum::Extension(doc)).layer(middleware)
 }
 
 /// Whether an incoming request id is kept: 1 to [`MAX_REQUEST_ID_CHARS`] characters of

@@ -1,8 +1,9 @@
 //! Liveness, readiness and the API description.
 
-use std::sync::Arc;
-
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -46,6 +47,18 @@ pub async fn ready(State(state): State<AppState>) -> Result<Json<StatusBody>, Ap
     tag = "health",
     responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object))
 )]
-pub async fn openapi_json(Extension(doc): Extension<Arc<utoipa::openapi::OpenApi>>) -> Json<utoipa::openapi::OpenApi> {
-    Json(doc.as_ref().clone())
+pub async fn openapi_json(Extension(doc): Extension<OpenApiJson>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], doc.0)
+}
+
+/// `/openapi.json`'s body, written once when the router is built: the document never changes while
+/// the process runs, so neither it nor the per-request copy of it is kept.
+#[derive(Clone)]
+pub struct OpenApiJson(Bytes);
+
+impl OpenApiJson {
+    /// Writes `doc` as JSON.
+    pub fn new(doc: &utoipa::openapi::OpenApi) -> serde_json::Result<Self> {
+        serde_json::to_vec(doc).map(|json| Self(Bytes::from(json)))
+    }
 }
