@@ -95,7 +95,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         let token = app.issue_token(dev_user, Duration::from_secs(24 * 3600))?;
         print_walkthrough(bind_addr, app.port(), &token, app.dev_clients().map(|c| c.acme.to_string()), console);
     }
-    app.run_until_stopped().await?;
+    app.run_until_stopped().await;
     Ok(())
 }
 

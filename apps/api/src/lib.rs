@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod openapi;
 pub mod routes;
 pub mod seed;
+mod serve;
 pub mod startup;
 pub mod telemetry;
 pub mod wire;

@@ -238,37 +238,25 @@ impl Application {
     }
 
     /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
-    ///
-    /// # Errors
-    /// When serving fails.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.run_until(shutdown_signal()).await
+    pub async fn run_until_stopped(self) {
+        self.run_until(shutdown_signal()).await;
     }
 
     /// Serves, with the retention job on its schedule and the platforms' syncs, until `signal`
-    /// completes.
-    ///
-    /// # Errors
-    /// When serving fails.
-    pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    /// completes. Errors of single connections are logged at debug level; accepting goes on.
+    pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) {
         let (stop_tx, stop_rx) = watch::channel(false);
         let job =
             tokio::spawn(jobs::run_retention_schedule(self.services.retention.clone(), self.schedule, stop_rx.clone()));
         let sync = tokio::spawn(jobs::run_sync(self.services.sync.clone(), self.sync_every, stop_rx));
-        // Served as a make-service: each connection gets a clone of the finished router (one Arc),
-        // where serving the `Router` itself rebuilt every route's service for each connection
-        // (a third of the memory an open chat stream held).
-        let result = axum::serve(self.listener, self.router.into_make_service())
-            .with_graceful_shutdown(async move {
-                signal.await;
-                tracing::info!("shutting down: finishing requests in flight");
-                let _ = stop_tx.send(true);
-            })
-            .await;
-        // Whether serving ended by the signal or by an error, the jobs stop with it.
+        crate::serve::serve(self.listener, self.router, async move {
+            signal.await;
+            tracing::info!("shutting down: finishing requests in flight");
+            let _ = stop_tx.send(true);
+        })
+        .await;
         job.abort();
         sync.abort();
-        result
     }
 }
 
