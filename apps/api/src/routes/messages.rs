@@ -79,7 +79,9 @@ pub async fn post_message(
     // Everything from storing the question to storing its answer runs here, whatever becomes of
     // the request: dropping this handler (a hang-up, a timeout) does not cancel the task.
     tokio::spawn(async move {
-        let turn = match chat.prepare(user, id, content).await {
+        // Preparing is boxed so that the task, which lives as long as the answer streams, is not
+        // sized for it too.
+        let turn = match Box::pin(chat.prepare(user, id, content)).await {
             Ok(turn) => turn,
             Err(error) => {
                 let _ = prepared_tx.send(Err(error));

@@ -208,7 +208,7 @@ impl<'a> Writer<'a> {
 
     fn section(&mut self, outcome: &Outcome<'_>) {
         let data = match outcome.output {
-            ToolOutput::Data(data) => data,
+            ToolOutput::Data(data) => data.as_ref(),
             ToolOutput::Error { tool, message } => {
                 self.gaps.push(format!("I couldn't look up {}: {}.", what(*tool), reason(message)));
                 return;

@@ -507,8 +507,11 @@ fn a_summary_gives_its_figures_with_the_dates_the_sync_and_the_missing_days() {
             totals: totals(&day(1_234.567, 10_000, 300, Some(12.0), None, None)),
         }]),
     });
-    let text =
-        answer_from("google ads spend, clicks and ROAS last month", &context(false), vec![ToolOutput::Data(data)]);
+    let text = answer_from(
+        "google ads spend, clicks and ROAS last month",
+        &context(false),
+        vec![ToolOutput::Data(Box::new(data))],
+    );
     assert_says(
         &text,
         &[
@@ -562,7 +565,7 @@ fn every_answer_says_how_fresh_and_complete_its_figures_are() {
                 platforms: totals,
             }],
         });
-        let text = answer_from("total spend last month", &context(demo), vec![ToolOutput::Data(data)]);
+        let text = answer_from("total spend last month", &context(demo), vec![ToolOutput::Data(Box::new(data))]);
         assert_says(&text, &[want], &[]);
         if demo {
             assert_says(&text, &[], &["latest sync"]);
@@ -587,8 +590,11 @@ fn users_summed_over_days_are_said_to_be_so() {
         coverage: coverage(explicit("2026-11-17", "2026-11-30"), true, &[(Platform::GoogleAnalytics, None, &[])]),
         totals: Totals::Site(site),
     });
-    let text =
-        answer_from("users and session duration in the last 14 days", &context(true), vec![ToolOutput::Data(data)]);
+    let text = answer_from(
+        "users and session duration in the last 14 days",
+        &context(true),
+        vec![ToolOutput::Data(Box::new(data))],
+    );
     assert_says(
         &text,
         &[
@@ -628,7 +634,7 @@ fn a_blended_total_in_two_currencies_gives_each_and_never_adds_them() {
             },
         ],
     });
-    let text = answer_from("total spend across platforms", &context(false), vec![ToolOutput::Data(data)]);
+    let text = answer_from("total spend across platforms", &context(false), vec![ToolOutput::Data(Box::new(data))]);
     assert_says(
         &text,
         &[
@@ -685,7 +691,7 @@ fn a_ranking_lists_the_campaigns_with_their_figures_and_says_which_are_not_ranke
     let text = answer_from(
         "Which campaign has the best CPA?",
         &context(true),
-        vec![ToolOutput::Data(ToolData::Campaigns(list))],
+        vec![ToolOutput::Data(Box::new(ToolData::Campaigns(list)))],
     );
     assert_says(
         &text,
@@ -728,7 +734,10 @@ fn a_campaign_whose_cost_rose_is_named_with_both_figures_and_the_change() {
     let text = answer_from(
         "Which campaign's CPA got worse?",
         &context(false),
-        vec![ToolOutput::Data(ToolData::Campaigns(now)), ToolOutput::Data(ToolData::Campaigns(before))],
+        vec![
+            ToolOutput::Data(Box::new(ToolData::Campaigns(now))),
+            ToolOutput::Data(Box::new(ToolData::Campaigns(before))),
+        ],
     );
     assert_says(
         &text,
@@ -774,7 +783,10 @@ fn a_campaign_change_over_many_campaigns_is_still_grounded() {
     let text = answer_from(
         "Which campaign's CPA got worse?",
         &context(false),
-        vec![ToolOutput::Data(ToolData::Campaigns(now)), ToolOutput::Data(ToolData::Campaigns(before))],
+        vec![
+            ToolOutput::Data(Box::new(ToolData::Campaigns(now))),
+            ToolOutput::Data(Box::new(ToolData::Campaigns(before))),
+        ],
     );
     assert_says(&text, &["- Campaign 36: cost per conversion $315.42 vs $288.56, up $26.86"], &[]);
     assert_eq!(text.matches("\n- Campaign").count(), 3, "{text}");
@@ -808,7 +820,7 @@ fn a_comparison_gives_both_values_and_the_change_with_both_periods_dates() {
     let text = answer_from(
         "google ads spend and CPA last week vs the week before",
         &context(false),
-        vec![ToolOutput::Data(data)],
+        vec![ToolOutput::Data(Box::new(data))],
     );
     assert_says(
         &text,
@@ -837,7 +849,7 @@ fn a_breakdown_lists_the_largest_entries_with_their_shares() {
             RankedCount { name: "direct".into(), count: 320 },
         ],
     });
-    let text = answer_from("top traffic sources yesterday", &context(false), vec![ToolOutput::Data(data)]);
+    let text = answer_from("top traffic sources yesterday", &context(false), vec![ToolOutput::Data(Box::new(data))]);
     assert_says(
         &text,
         &[
@@ -868,7 +880,7 @@ fn a_short_series_lists_every_bucket_and_a_long_one_its_extremes() {
     let text = answer_from(
         "weekly spend on google ads last month",
         &context(true),
-        vec![ToolOutput::Data(series(RangeSpec::preset(Preset::LastMonth), Granularity::Week, points))],
+        vec![ToolOutput::Data(Box::new(series(RangeSpec::preset(Preset::LastMonth), Granularity::Week, points)))],
     );
     assert_says(
         &text,
@@ -887,7 +899,7 @@ fn a_short_series_lists_every_bucket_and_a_long_one_its_extremes() {
     let text = answer_from(
         "daily spend on google ads last month",
         &context(true),
-        vec![ToolOutput::Data(series(RangeSpec::preset(Preset::LastMonth), Granularity::Day, days))],
+        vec![ToolOutput::Data(Box::new(series(RangeSpec::preset(Preset::LastMonth), Granularity::Day, days)))],
     );
     assert_says(
         &text,

@@ -233,7 +233,9 @@ impl ChatService {
         if let Err(error) = self.users.record_activity(user, activity).await {
             tracing::error!(%error, "could not count the question in the user's stats");
         }
-        Ok(PreparedTurn { service: self.clone(), user, client, conversation, question, auto_title })
+        Ok(PreparedTurn {
+            turn: Box::new(Turn { service: self.clone(), user, client, conversation, question, auto_title }),
+        })
     }
 
     async fn append(&self, user: UserId, id: ConversationId, message: &NewMessage) -> Result<Conversation, ChatError> {
@@ -257,6 +259,13 @@ struct DraftAnswer {
 /// conversation's limits, and only `answer` uses that place or gives it back. A caller that may be
 /// cancelled (an HTTP handler whose client hangs up) runs it on a task of its own.
 pub struct PreparedTurn {
+    /// Boxed: an answer's future holds the turn for as long as the model streams, and a pointer
+    /// keeps that future small (several copies of the turn otherwise, one per layer).
+    turn: Box<Turn>,
+}
+
+/// What answering a question needs: the question, its conversation and client.
+struct Turn {
     service: ChatService,
     user: UserId,
     client: Client,
@@ -269,7 +278,7 @@ pub struct PreparedTurn {
 impl PreparedTurn {
     /// The stored question.
     pub fn question(&self) -> &Message {
-        &self.question
+        &self.turn.question
     }
 
     /// Asks the model, running the tools it calls, checks the answer's figures and stores the answer.
@@ -278,10 +287,21 @@ impl PreparedTurn {
     /// # Errors
     /// [`ChatError::Model`] when the model fails; [`ChatError::Store`] when the store fails. Either
     /// way the question stays stored, no answer is, and the answer's reserved place is given back.
-    #[tracing::instrument(skip_all, fields(user_id = %self.user, conversation_id = %self.conversation.id))]
+    #[tracing::instrument(skip_all, fields(user_id = %self.turn.user, conversation_id = %self.turn.conversation.id))]
     pub async fn answer(self, sink: Arc<dyn AnswerSink>) -> Result<ChatExchange, ChatError> {
+        let written = self.turn.write_answer(sink).await;
+        // Storing is boxed: its state is allocated once the model is done, not held unused for as
+        // long as the answer streams.
+        Box::pin(self.turn.store(written)).await
+    }
+}
+
+impl Turn {
+    /// Stores the written answer (or gives its reserved place back when writing failed) and
+    /// counts it in the user's stats.
+    async fn store(self: Box<Self>, written: Result<DraftAnswer, ChatError>) -> Result<ChatExchange, ChatError> {
         let s = &self.service;
-        let stored = match self.write_answer(sink).await {
+        let stored = match written {
             Ok(mut answer) => {
                 let title = match &self.auto_title {
                     Some(_) => self.model_title(&mut answer.message).await,

@@ -189,7 +189,7 @@ impl AnalystTools {
         let output = match result {
             Ok(data) => {
                 trace.series = series_of(&data);
-                ToolOutput::Data(data)
+                ToolOutput::Data(Box::new(data))
             }
             Err(Failure::Refused(Refusal(message))) => {
                 trace.error = Some(message.clone());

@@ -16,8 +16,9 @@ use crate::value::Value;
 /// The result of one tool call.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ToolOutput {
-    /// The figures asked for.
-    Data(ToolData),
+    /// The figures asked for; boxed, so that a request's turns, mostly text, stay small while the
+    /// model streams.
+    Data(Box<ToolData>),
     /// Why the call could not be answered, for the model to correct it.
     Error {
         /// The tool called, when the name was known.

@@ -282,7 +282,10 @@ async fn the_first_question_names_an_untitled_conversation() {
         });
     let service = mocks.service(ChatSettings::default());
     let turn = service.prepare(user_id(1), conversation_id(1), content("What did we spend on Meta?")).await.unwrap();
-    assert_eq!(turn.conversation.title.as_ref().map(ConversationTitle::as_str), Some("What did we spend on Meta?"));
+    assert_eq!(
+        turn.turn.conversation.title.as_ref().map(ConversationTitle::as_str),
+        Some("What did we spend on Meta?")
+    );
 }
 
 /// A model that streams part of an answer, then fails.
