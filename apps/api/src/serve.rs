@@ -1,15 +1,16 @@
-//! Serving the router over HTTP/1.1 with hyper's connection settings chosen for this service,
-//! where `axum::serve` offers none of them.
+//! Serving the router over HTTP/1.1 on hyper's connection builder, for a setting `axum::serve`
+//! does not offer.
 //!
-//! - **Half-closed reads**: while a response is being written, hyper by default keeps reading the
-//!   socket to notice a client that hangs up, and that read takes a fresh 8–16 KiB buffer for every
-//!   connection whose request is still held; an open chat stream held it for the whole answer (a
-//!   third of its memory, `docs/performance.md`). With half-closed reads allowed, a client that
-//!   goes away is noticed at the next write instead: the next delta, or the stream's keep-alive
-//!   comment within 15 seconds. The answer does not depend on it: it is finished and stored
-//!   whatever becomes of the stream.
-//! - **A timeout on request headers** (hyper's 30 seconds): a client that opens connections and
-//!   never finishes its headers does not hold them forever.
+//! **Half-closed reads**: while a response is being written, hyper by default keeps reading the
+//! socket to notice a client that hangs up, and that read takes a fresh 8–16 KiB buffer for every
+//! connection whose request is still held; an open chat stream held it for the whole answer (10 of
+//! its 49 KiB, `docs/performance.md`). With half-closed reads allowed, a client that goes away is
+//! noticed at the next write instead: the next delta, or the stream's keep-alive comment within
+//! 15 seconds. The answer does not depend on it: it is finished and stored whatever becomes of the
+//! stream.
+//!
+//! No header timeout is set: hyper's also closes idle keep-alive connections, and a backend that
+//! closes them before its load balancer does (60 seconds on common ones) turns requests into 502s.
 
 use std::future::Future;
 use std::pin::pin;
@@ -17,7 +18,7 @@ use std::time::Duration;
 
 use axum::Router;
 use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
@@ -30,7 +31,7 @@ const ACCEPT_ERROR_PAUSE: Duration = Duration::from_secs(1);
 /// connections in flight to finish their requests.
 pub(crate) async fn serve(listener: TcpListener, router: Router, signal: impl Future<Output = ()>) {
     let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new()).half_close(true);
+    http.half_close(true);
     let graceful = GracefulShutdown::new();
     let mut signal = pin!(signal);
     loop {
