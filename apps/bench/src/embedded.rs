@@ -95,13 +95,12 @@ async fn warm_then_run(
     load::run(concurrency, load::WARM_UP, settings.duration(), max, make).await
 }
 
-/// How many times scenarios 1 and 2 run the service and its baseline, alternately.
+/// How many times scenarios 1, 2 and 4 run each side, alternately.
 const ROUNDS: usize = 3;
 
-/// Runs the service and its baseline alternately [`ROUNDS`] times, so that the shared machine's
-/// drift in speed lands on both sides; the round whose ratio (service over baseline requests/s) is
-/// the median, and every round's ratio.
-async fn alternate<A, FA, B, FB>(mut api: A, mut base: B) -> (Load, Load, Vec<f64>)
+/// Runs two sides alternately [`ROUNDS`] times, so that the shared machine's drift in speed lands
+/// on both; the round whose `ratio` is the median, and every round's ratio.
+async fn alternate<A, FA, B, FB>(ratio: impl Fn(&Load, &Load) -> f64, mut a: A, mut b: B) -> (Load, Load, Vec<f64>)
 where
     A: FnMut() -> FA,
     FA: std::future::Future<Output = Load>,
@@ -110,14 +109,18 @@ where
 {
     let mut rounds = Vec::with_capacity(ROUNDS);
     for _ in 0..ROUNDS {
-        let a = api().await;
-        let b = base().await;
-        rounds.push((a.rps() / b.rps().max(f64::MIN_POSITIVE), a, b));
+        let (x, y) = (a().await, b().await);
+        rounds.push((ratio(&x, &y), x, y));
     }
-    rounds.sort_by(|x, y| x.0.total_cmp(&y.0));
+    rounds.sort_by(|p, q| p.0.total_cmp(&q.0));
     let ratios = rounds.iter().map(|r| r.0).collect();
-    let (_, a, b) = rounds.swap_remove(ROUNDS / 2);
-    (a, b, ratios)
+    let (_, x, y) = rounds.swap_remove(ROUNDS / 2);
+    (x, y, ratios)
+}
+
+/// Service over baseline requests/s.
+fn throughput_ratio(api: &Load, base: &Load) -> f64 {
+    api.rps() / base.rps().max(f64::MIN_POSITIVE)
 }
 
 /// Runs scenarios 1-4; their rows.
@@ -220,6 +223,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
         }
         let paths: Vec<String> = big.iter().map(|id| format!("/v1/conversations/{id}?limit=50")).collect();
         let (api, base, ratios) = alternate(
+            throughput_ratio,
             || warm_then_run(settings, c, None, get_rotating(&http, &app.base, &token, paths.clone())),
             || {
                 warm_then_run(
@@ -270,6 +274,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
             b.insert("message".to_owned(), (201, "application/json".to_owned(), bytes.clone()));
         }
         let (api, base, ratios) = alternate(
+            throughput_ratio,
             || warm_then_run(settings, c, None, post_rotating(&http, &poster_token, urls.clone(), 201)),
             || {
                 warm_then_run(
@@ -312,9 +317,21 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
         let url = |ids: &[ConversationId]| -> Vec<String> {
             ids.iter().map(|id| format!("{}/v1/conversations/{id}/messages", app.base)).collect()
         };
+        // The warm-up posts to other conversations, so that the small ones stay small; each round
+        // adds `per` questions and their answers to each measured one (after the three, the big
+        // ones hold 1,060 messages and the small ones 70).
+        let warm: Vec<ConversationId> = conversations.iter().skip(big.len() + small.len()).take(50).copied().collect();
+        warm_then_run(settings, 4, Some(0), post_rotating(&http, &token, url(&warm), 201)).await;
         let n = per * big.len() as u64;
-        let small_load = warm_then_run(settings, 4, Some(n), post_rotating(&http, &token, url(&small), 201)).await;
-        let big_load = warm_then_run(settings, 4, Some(n), post_rotating(&http, &token, url(&big), 201)).await;
+        let post_to = |ids: &[ConversationId]| {
+            load::run(4, Duration::ZERO, settings.duration(), Some(n), post_rotating(&http, &token, url(ids), 201))
+        };
+        let (big_load, small_load, ratios) = alternate(
+            |big: &Load, small: &Load| big.mean_ms() / small.mean_ms().max(f64::MIN_POSITIVE),
+            || post_to(&big),
+            || post_to(&small),
+        )
+        .await;
         rows.push(Row::new(
             "4 message in big conversation",
             &format!("mean ms per message, {} vs 10 messages", settings.big_messages),
@@ -323,7 +340,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
             "same message in a 10-message conversation",
             "≤ 1.2×",
             big_load.mean_ms() <= 1.2 * small_load.mean_ms() && big_load.errors == 0,
-            json!({ "big": big_load.json(), "small": small_load.json() }),
+            json!({ "big": big_load.json(), "small": small_load.json(), "roundRatios": ratios }),
         ));
     }
     Ok(rows)
