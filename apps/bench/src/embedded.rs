@@ -95,27 +95,16 @@ async fn warm_then_run(
     load::run(concurrency, load::WARM_UP, settings.duration(), max, make).await
 }
 
-/// How many times scenarios 1, 2 and 4 run each side, alternately.
-const ROUNDS: usize = 3;
-
-/// Runs two sides alternately [`ROUNDS`] times, so that the shared machine's drift in speed lands
-/// on both; the round whose `ratio` is the median, and every round's ratio.
-async fn alternate<A, FA, B, FB>(ratio: impl Fn(&Load, &Load) -> f64, mut a: A, mut b: B) -> (Load, Load, Vec<f64>)
-where
-    A: FnMut() -> FA,
-    FA: std::future::Future<Output = Load>,
-    B: FnMut() -> FB,
-    FB: std::future::Future<Output = Load>,
-{
-    let mut rounds = Vec::with_capacity(ROUNDS);
-    for _ in 0..ROUNDS {
-        let (x, y) = (a().await, b().await);
-        rounds.push((ratio(&x, &y), x, y));
+/// Seeds `lister`'s 50 conversations and one of another user into `app`'s store.
+async fn seed_lister(app: &InProcess, lister: UserId, now: chrono::DateTime<Utc>) -> anyhow::Result<()> {
+    let client = seed::client(&app.services, lister, "Lister Ltd").await?;
+    for i in 0..50 {
+        seed::conversation(&app.ports, lister, client, &format!("Lister {i}"), now - TimeDelta::seconds(i)).await?;
     }
-    rounds.sort_by(|p, q| p.0.total_cmp(&q.0));
-    let ratios = rounds.iter().map(|r| r.0).collect();
-    let (_, x, y) = rounds.swap_remove(ROUNDS / 2);
-    (x, y, ratios)
+    let other = seed::random_user();
+    let other_client = seed::client(&app.services, other, "Other Ltd").await?;
+    seed::conversation(&app.ports, other, other_client, "Other", now).await?;
+    Ok(())
 }
 
 /// Service over baseline requests/s.
@@ -134,24 +123,20 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
     let (ports, services) = (&app.ports, &app.services);
     let c = settings.connections;
 
-    // --- 3 (embedded): listing one user's 50 with 1, then 10,000+, other users' conversations ---
+    // --- 3 (embedded): one user's 50 conversations listed in a store holding 10,000+ other users'
+    // conversations (this one, once seeded below) and in a store holding one (`quiet`) ---
     let lister = seed::random_user();
-    let lister_client = seed::client(services, lister, "Lister Ltd").await?;
     let now = Utc::now();
-    for i in 0..50 {
-        seed::conversation(ports, lister, lister_client, &format!("Lister {i}"), now - TimeDelta::seconds(i)).await?;
-    }
-    let other = seed::random_user();
-    let other_client = seed::client(services, other, "Other Ltd").await?;
-    seed::conversation(ports, other, other_client, "Other", now).await?;
-    let list_token = app.token(lister);
-    let list_paths = vec!["/v1/conversations?limit=50".to_owned()];
-    let lone = if settings.runs(3) {
-        step("3: list with 1 other conversation");
-        Some(warm_then_run(settings, c, None, get_rotating(&http, &app.base, &list_token, list_paths.clone())).await)
+    seed_lister(&app, lister, now).await?;
+    let quiet = if settings.runs(3) {
+        let quiet = InProcess::start(bench_config()).await?;
+        seed_lister(&quiet, lister, now).await?;
+        Some(quiet)
     } else {
         None
     };
+    let list_token = app.token(lister);
+    let list_paths = vec!["/v1/conversations?limit=50".to_owned()];
 
     // --- the main user's data: clients, figures, conversations, big and small ones ---
     step("seeding the main user");
@@ -190,19 +175,24 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
     });
     eprintln!("bench: seeded {seeded}");
 
-    if let Some(lone) = lone {
-        step("3: list with 10,000 other conversations");
-        let crowded = warm_then_run(settings, c, None, get_rotating(&http, &app.base, &list_token, list_paths)).await;
+    if let Some(quiet) = quiet {
+        step("3: list with 10,000 and with 1 other conversation");
+        let (crowded, lone, ratios) = load::alternate(
+            |crowded: &Load, lone: &Load| crowded.mean_ms() / lone.mean_ms().max(f64::MIN_POSITIVE),
+            || warm_then_run(settings, c, None, get_rotating(&http, &app.base, &list_token, list_paths.clone())),
+            || warm_then_run(settings, c, None, get_rotating(&http, &quiet.base, &list_token, list_paths.clone())),
+        )
+        .await;
         let others = conversations.len() + 1;
         rows.push(Row::new(
             "3b embedded list",
             &format!("list 50 conversations, mean ms, with {others} other users' conversations"),
             crowded.mean_ms(),
             lone.mean_ms(),
-            "same list with 1 other conversation",
+            "same list in a store with 1 other conversation",
             "≤ 1.2× (independent)",
             crowded.mean_ms() <= 1.2 * lone.mean_ms() && crowded.errors == 0,
-            json!({ "with1": lone.json(), "withMany": crowded.json(), "others": others }),
+            json!({ "with1": lone.json(), "withMany": crowded.json(), "roundRatios": ratios, "others": others }),
         ));
     }
 
@@ -222,7 +212,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
             b.insert("conversation".to_owned(), (200, content_type, bytes.clone()));
         }
         let paths: Vec<String> = big.iter().map(|id| format!("/v1/conversations/{id}?limit=50")).collect();
-        let (api, base, ratios) = alternate(
+        let (api, base, ratios) = load::alternate(
             throughput_ratio,
             || warm_then_run(settings, c, None, get_rotating(&http, &app.base, &token, paths.clone())),
             || {
@@ -273,7 +263,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
         if let Ok(mut b) = bodies.write() {
             b.insert("message".to_owned(), (201, "application/json".to_owned(), bytes.clone()));
         }
-        let (api, base, ratios) = alternate(
+        let (api, base, ratios) = load::alternate(
             throughput_ratio,
             || warm_then_run(settings, c, None, post_rotating(&http, &poster_token, urls.clone(), 201)),
             || {
@@ -326,7 +316,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
         let post_to = |ids: &[ConversationId]| {
             load::run(4, Duration::ZERO, settings.duration(), Some(n), post_rotating(&http, &token, url(ids), 201))
         };
-        let (big_load, small_load, ratios) = alternate(
+        let (big_load, small_load, ratios) = load::alternate(
             |big: &Load, small: &Load| big.mean_ms() / small.mean_ms().max(f64::MIN_POSITIVE),
             || post_to(&big),
             || post_to(&small),

@@ -189,3 +189,26 @@ pub fn first_marker(request: reqwest::RequestBuilder, marker: &'static str) -> C
         first.map(Some).ok_or_else(|| format!("no {marker:?} in the stream"))
     })
 }
+
+/// How many times scenarios 1 to 4 run each side, alternately.
+pub const ROUNDS: usize = 3;
+
+/// Runs two sides alternately [`ROUNDS`] times, so that the shared machine's drift in speed lands
+/// on both; the round whose `ratio` is the median, and every round's ratio.
+pub async fn alternate<A, FA, B, FB>(ratio: impl Fn(&Load, &Load) -> f64, mut a: A, mut b: B) -> (Load, Load, Vec<f64>)
+where
+    A: FnMut() -> FA,
+    FA: std::future::Future<Output = Load>,
+    B: FnMut() -> FB,
+    FB: std::future::Future<Output = Load>,
+{
+    let mut rounds = Vec::with_capacity(ROUNDS);
+    for _ in 0..ROUNDS {
+        let (x, y) = (a().await, b().await);
+        rounds.push((ratio(&x, &y), x, y));
+    }
+    rounds.sort_by(|p, q| p.0.total_cmp(&q.0));
+    let ratios = rounds.iter().map(|r| r.0).collect();
+    let (_, x, y) = rounds.swap_remove(ROUNDS / 2);
+    (x, y, ratios)
+}

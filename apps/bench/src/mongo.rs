@@ -60,10 +60,9 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
 
     step("3: list, API vs driver");
     let (h, t, base) = (http.clone(), token.clone(), app.base.clone());
-    let api_list =
-        timed(d, move |_| load::http(h.get(format!("{base}/v1/conversations?limit=50")).bearer_auth(&t), 200)).await;
+    let api_list = move |_| load::http(h.get(format!("{base}/v1/conversations?limit=50")).bearer_auth(&t), 200);
     let c = collection.clone();
-    let raw_list = timed(d, move |_| {
+    let raw_list = move |_| -> load::Call {
         let c = c.clone();
         Box::pin(async move {
             let docs: Vec<Document> = c
@@ -78,17 +77,16 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
                 .map_err(|e| e.to_string())?;
             if docs.len() == 51 { Ok(None) } else { Err(format!("{} documents", docs.len())) }
         })
-    })
-    .await;
+    };
+    let (api_list, raw_list, list_ratios) =
+        load::alternate(p50_ratio, || timed(d, api_list.clone()), || timed(d, raw_list.clone())).await;
 
     step("3: get conversation, API vs driver");
     let (h, t, base) = (http.clone(), token.clone(), app.base.clone());
-    let api_get =
-        timed(d, move |_| load::http(h.get(format!("{base}/v1/conversations/{big}?limit=50")).bearer_auth(&t), 200))
-            .await;
+    let api_get = move |_| load::http(h.get(format!("{base}/v1/conversations/{big}?limit=50")).bearer_auth(&t), 200);
     let c = collection.clone();
     let id = big.to_string();
-    let raw_get = timed(d, move |_| {
+    let raw_get = move |_| -> load::Call {
         let (c, id) = (c.clone(), id.clone());
         Box::pin(async move {
             let visible = doc! { "conversationId": &id, "userId": oid, "status": { "$ne": "deleted" } };
@@ -117,11 +115,12 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
             let page = cursor.try_next().await.map_err(|e| e.to_string())?;
             if page.is_some() { Ok(None) } else { Err("no page".to_owned()) }
         })
-    })
-    .await;
+    };
+    let (api_get, raw_get, get_ratios) =
+        load::alternate(p50_ratio, || timed(d, api_get.clone()), || timed(d, raw_get.clone())).await;
     let _ = driver.database(&db).drop().await;
 
-    let row = |name: &str, what: &str, api: &Load, raw: &Load| {
+    let row = |name: &str, what: &str, api: &Load, raw: &Load, ratios: &[f64]| {
         Row::new(
             name,
             what,
@@ -130,18 +129,33 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
             "raw mongodb driver, same query, same process",
             "≤ 1.3×",
             api.ms(0.5) <= 1.3 * raw.ms(0.5) && api.errors == 0,
-            json!({ "api": api.json(), "driver": raw.json(), "conversations": n, "messages": settings.big_messages }),
+            json!({
+                "api": api.json(), "driver": raw.json(), "roundRatios": ratios,
+                "conversations": n, "messages": settings.big_messages,
+            }),
         )
     };
     Ok(vec![
-        row("3a mongo list", &format!("p50 ms, list 50 of {n} conversations, one at a time"), &api_list, &raw_list),
+        row(
+            "3a mongo list",
+            &format!("p50 ms, list 50 of {n} conversations, one at a time"),
+            &api_list,
+            &raw_list,
+            &list_ratios,
+        ),
         row(
             "3c mongo get",
             &format!("p50 ms, last 50 of {} messages, one at a time", settings.big_messages),
             &api_get,
             &raw_get,
+            &get_ratios,
         ),
     ])
+}
+
+/// The API's p50 over the driver's.
+fn p50_ratio(api: &Load, raw: &Load) -> f64 {
+    api.ms(0.5) / raw.ms(0.5).max(f64::MIN_POSITIVE)
 }
 
 /// One request at a time for `d`, after a short warm-up.
