@@ -7,7 +7,8 @@
 //! its 49 KiB, `docs/performance.md`). With half-closed reads allowed, a client that goes away is
 //! noticed at the next write instead: the next delta, or the stream's keep-alive comment within
 //! 15 seconds. The answer does not depend on it: it is finished and stored whatever becomes of the
-//! stream.
+//! stream. Likewise a request still being handled when its client leaves runs to its end (within
+//! `REQUEST_TIMEOUT_SECS`) instead of being dropped, and its response is discarded.
 //!
 //! No header timeout is set: hyper's also closes idle keep-alive connections, and a backend that
 //! closes them before its load balancer does (60 seconds on common ones) turns requests into 502s.
