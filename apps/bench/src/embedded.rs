@@ -107,11 +107,6 @@ async fn seed_lister(app: &InProcess, lister: UserId, now: chrono::DateTime<Utc>
     Ok(())
 }
 
-/// Service over baseline requests/s.
-fn throughput_ratio(api: &Load, base: &Load) -> f64 {
-    api.rps() / base.rps().max(f64::MIN_POSITIVE)
-}
-
 /// Runs scenarios 1-4; their rows.
 #[allow(clippy::too_many_lines)]
 pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
@@ -178,7 +173,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
     if let Some(quiet) = quiet {
         step("3: list with 10,000 and with 1 other conversation");
         let (crowded, lone, ratios) = load::alternate(
-            |crowded: &Load, lone: &Load| crowded.mean_ms() / lone.mean_ms().max(f64::MIN_POSITIVE),
+            load::mean_latency_ratio,
             || warm_then_run(settings, c, None, get_rotating(&http, &app.base, &list_token, list_paths.clone())),
             || warm_then_run(settings, c, None, get_rotating(&http, &quiet.base, &list_token, list_paths.clone())),
         )
@@ -213,7 +208,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
         }
         let paths: Vec<String> = big.iter().map(|id| format!("/v1/conversations/{id}?limit=50")).collect();
         let (api, base, ratios) = load::alternate(
-            throughput_ratio,
+            load::throughput_ratio,
             || warm_then_run(settings, c, None, get_rotating(&http, &app.base, &token, paths.clone())),
             || {
                 warm_then_run(
@@ -264,7 +259,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
             b.insert("message".to_owned(), (201, "application/json".to_owned(), bytes.clone()));
         }
         let (api, base, ratios) = load::alternate(
-            throughput_ratio,
+            load::throughput_ratio,
             || warm_then_run(settings, c, None, post_rotating(&http, &poster_token, urls.clone(), 201)),
             || {
                 warm_then_run(
@@ -316,12 +311,8 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
         let post_to = |ids: &[ConversationId]| {
             load::run(4, Duration::ZERO, settings.duration(), Some(n), post_rotating(&http, &token, url(ids), 201))
         };
-        let (big_load, small_load, ratios) = load::alternate(
-            |big: &Load, small: &Load| big.mean_ms() / small.mean_ms().max(f64::MIN_POSITIVE),
-            || post_to(&big),
-            || post_to(&small),
-        )
-        .await;
+        let (big_load, small_load, ratios) =
+            load::alternate(load::mean_latency_ratio, || post_to(&big), || post_to(&small)).await;
         rows.push(Row::new(
             "4 message in big conversation",
             &format!("mean ms per message, {} vs 10 messages", settings.big_messages),

@@ -212,3 +212,18 @@ where
     let (_, x, y) = rounds.swap_remove(ROUNDS / 2);
     (x, y, ratios)
 }
+
+/// `a`'s requests/s over `b`'s, for [`alternate`].
+pub fn throughput_ratio(a: &Load, b: &Load) -> f64 {
+    a.rps() / b.rps().max(f64::MIN_POSITIVE)
+}
+
+/// `a`'s mean latency over `b`'s, for [`alternate`].
+pub fn mean_latency_ratio(a: &Load, b: &Load) -> f64 {
+    a.mean_ms() / b.mean_ms().max(f64::MIN_POSITIVE)
+}
+
+/// `a`'s median latency over `b`'s, for [`alternate`].
+pub fn p50_ratio(a: &Load, b: &Load) -> f64 {
+    a.ms(0.5) / b.ms(0.5).max(f64::MIN_POSITIVE)
+}

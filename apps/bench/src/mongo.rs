@@ -79,7 +79,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
         })
     };
     let (api_list, raw_list, list_ratios) =
-        load::alternate(p50_ratio, || timed(d, api_list.clone()), || timed(d, raw_list.clone())).await;
+        load::alternate(load::p50_ratio, || timed(d, api_list.clone()), || timed(d, raw_list.clone())).await;
 
     step("3: get conversation, API vs driver");
     let (h, t, base) = (http.clone(), token.clone(), app.base.clone());
@@ -117,7 +117,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
         })
     };
     let (api_get, raw_get, get_ratios) =
-        load::alternate(p50_ratio, || timed(d, api_get.clone()), || timed(d, raw_get.clone())).await;
+        load::alternate(load::p50_ratio, || timed(d, api_get.clone()), || timed(d, raw_get.clone())).await;
     let _ = driver.database(&db).drop().await;
 
     let row = |name: &str, what: &str, api: &Load, raw: &Load, ratios: &[f64]| {
@@ -151,11 +151,6 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
             &get_ratios,
         ),
     ])
-}
-
-/// The API's p50 over the driver's.
-fn p50_ratio(api: &Load, raw: &Load) -> f64 {
-    api.ms(0.5) / raw.ms(0.5).max(f64::MIN_POSITIVE)
 }
 
 /// One request at a time for `d`, after a short warm-up.
