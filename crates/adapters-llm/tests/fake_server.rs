@@ -664,6 +664,9 @@ async fn a_request_with_tools_has_the_expected_shape_and_the_key_as_a_bearer_hea
     let request = &requests[0];
     assert_eq!(request.headers.get("authorization").unwrap(), "Bearer sk-test-key");
     assert_eq!(request.headers.get("content-type").unwrap(), "application/json");
+    // Sent with its length, not chunked.
+    assert_eq!(request.headers.get("content-length").unwrap().to_str().unwrap(), request.body.len().to_string());
+    assert!(request.headers.get("transfer-encoding").is_none());
     let body: Json = serde_json::from_slice(&request.body).unwrap();
     let keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
     let mut sorted = keys.clone();

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hasher;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -91,7 +91,20 @@ struct ToolSet {
     defs: Vec<ToolDef>,
     /// `defs` as JSON, written once.
     json: Option<Box<RawValue>>,
-    tokens: ToolTokens,
+    /// The budget's bound on `json`'s tokens, by its length.
+    bound: u64,
+    /// `json`'s tokens, counted when first needed.
+    tokens: OnceLock<ToolTokens>,
+}
+
+impl ToolSet {
+    /// The definitions' tokens, counted with `tokenizer` the first time.
+    fn tokens(&self, tokenizer: Tokenizer) -> ToolTokens {
+        *self.tokens.get_or_init(|| {
+            let text = self.json.as_ref().map_or("", |json| json.get());
+            ToolTokens { count: tokenizer.count(text), budget: tokenizer.budget_count(text) }
+        })
+    }
 }
 
 /// The tokens of a set of tool definitions: as counted (for the usage estimate) and as budgeted.
@@ -148,9 +161,8 @@ impl OpenAiChatModel {
         Arc::clone(cache.entry(tools.to_vec()).or_insert_with(|| {
             let defs: Vec<ToolDef> = tools.iter().copied().map(ToolDef::of).collect();
             let json = if defs.is_empty() { None } else { serde_json::value::to_raw_value(&defs).ok() };
-            let text = json.as_ref().map_or("", |json| json.get());
-            let tokens = ToolTokens { count: self.tokenizer.count(text), budget: self.tokenizer.budget_count(text) };
-            Arc::new(ToolSet { defs, json, tokens })
+            let bound = self.tokenizer.budget_bound(json.as_ref().map_or(0, |json| json.get().len()));
+            Arc::new(ToolSet { defs, json, bound, tokens: OnceLock::new() })
         }))
     }
 
@@ -158,6 +170,11 @@ impl OpenAiChatModel {
     #[cfg(test)]
     fn message_tokens_cached(&self) -> usize {
         self.message_tokens.len()
+    }
+
+    /// The budget's bound on the tokens of `message`, by its length.
+    fn message_bound(&self, message: &Message) -> u64 {
+        PER_MESSAGE + self.tokenizer.budget_bound(message.token_text_len())
     }
 
     /// The budget's tokens of `message`, counted once per text.
@@ -181,11 +198,17 @@ impl OpenAiChatModel {
         deadline: Instant,
     ) -> Result<ModelTurn, Failure> {
         let tools = self.tool_set(&request.tools);
-        let tool_count = tools.tokens;
-        let tool_tokens = tool_count.budget;
-        let prompt =
-            Prompt::new(request.turns.iter().map(Message::from_turn).collect(), |message| self.message_tokens(message));
         let room = u64::from(self.config().context_tokens - self.config().max_output_tokens);
+        // Bounded by length first: a prompt whose every byte could be a token and still fits is
+        // sent whole without counting it (nor building the tokenizer's tables, about 40 MB).
+        let mut prompt =
+            Prompt::new(request.turns.iter().map(Message::from_turn).collect(), |message| self.message_bound(message));
+        let mut tool_tokens = tools.bound;
+        let mut counted = false;
+        if prompt.total_tokens() + tool_tokens > room {
+            self.count_exactly(&mut prompt, &mut tool_tokens, &tools);
+            counted = true;
+        }
         let mut history_budget = room.saturating_sub(prompt.fixed_tokens() + tool_tokens);
         let mut shrunk = false;
         loop {
@@ -194,23 +217,38 @@ impl OpenAiChatModel {
                 messages = window.messages.len(),
                 dropped = window.dropped,
                 prompt_tokens = window.prompt_tokens,
-                encoding = self.tokenizer.name(),
+                counted = if counted { self.tokenizer.name() } else { "bytes, an upper bound" },
                 "prompt fitted to the context budget"
             );
-            match self.round(&window.messages, &tools, sink, deadline).await {
-                Ok(answer) => return Ok(self.turn(&answer, &window, tool_count.count)),
-                // The server's window is smaller than configured: halve the history, once.
+            let history_tokens = match self.round(&window.messages, &tools, sink, deadline).await {
+                Ok(answer) => return Ok(self.turn(&answer, &window, &tools)),
                 Err(Failure::ContextLength) if !shrunk && prompt.has_history() && window.history_tokens > 0 => {
-                    shrunk = true;
-                    history_budget = window.history_tokens / 2;
-                    tracing::warn!(
-                        history_tokens = window.history_tokens,
-                        "the provider reported the prompt too long for its context window; retrying with half the history"
-                    );
+                    window.history_tokens
                 }
                 Err(failure) => return Err(failure),
-            }
+            };
+            // The server's window is smaller than configured: halve the history, once, as counted.
+            // An uncounted prompt was sent whole, so its counted history is all of it.
+            shrunk = true;
+            let history_tokens = if counted {
+                history_tokens
+            } else {
+                self.count_exactly(&mut prompt, &mut tool_tokens, &tools);
+                counted = true;
+                prompt.total_tokens() - prompt.fixed_tokens()
+            };
+            history_budget = history_tokens / 2;
+            tracing::warn!(
+                history_tokens,
+                "the provider reported the prompt too long for its context window; retrying with half the history"
+            );
         }
+    }
+
+    /// Replaces the length bounds of `prompt` and `tool_tokens` by the tokenizer's counts.
+    fn count_exactly(&self, prompt: &mut Prompt<'_>, tool_tokens: &mut u64, tools: &ToolSet) {
+        prompt.recount(|message| self.message_tokens(message));
+        *tool_tokens = tools.tokens(self.tokenizer).budget;
     }
 
     /// One round: streamed, or asked again without streaming where streaming cannot work.
@@ -458,14 +496,14 @@ impl OpenAiChatModel {
     }
 
     /// The domain's turn from a round's answer, with the provider's usage or an estimate.
-    fn turn(&self, answer: &Assembler, window: &Window, tool_tokens: u64) -> ModelTurn {
+    fn turn(&self, answer: &Assembler, window: &Window, tools: &ToolSet) -> ModelTurn {
         let tool_calls = answer.tool_calls();
         let usage = self.usage(
             answer.usage,
             || {
                 let messages: u64 =
                     window.messages.iter().map(|m| PER_MESSAGE + self.tokenizer.count(&m.token_text())).sum();
-                messages + tool_tokens + REPLY_PRIMING
+                messages + tools.tokens(self.tokenizer).count + REPLY_PRIMING
             },
             &answer.output_text(),
         );
@@ -658,7 +696,8 @@ mod tests {
         let json = set.json.as_ref().expect("tools offered").get();
         let want = serde_json::to_string(&ToolKind::ALL.map(ToolDef::of)).expect("definitions serialise");
         assert_eq!(json, want);
-        assert_eq!(set.tokens.count, model.tokenizer.count(&want));
+        assert_eq!(set.tokens(model.tokenizer).count, model.tokenizer.count(&want));
+        assert!(set.bound >= set.tokens(model.tokenizer).budget);
         assert!(model.tool_set(&[]).json.is_none(), "no tools: no `tools` field");
     }
 

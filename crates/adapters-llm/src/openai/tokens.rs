@@ -1,5 +1,9 @@
 //! Counting tokens with a real tokenizer (`tiktoken`), for the context budget and for usage that a
 //! server does not report.
+//!
+//! The encoding's tables take about 40 MB once built (`o200k_base`: three copies of 200,000 byte
+//! strings), so they are built on the first count, not with the model: a budget that fits by its
+//! byte count ([`Tokenizer::budget_bound`]) and a server that reports its usage never need them.
 
 use tiktoken_rs::CoreBPE;
 
@@ -11,7 +15,8 @@ pub(crate) const REPLY_PRIMING: u64 = 3;
 /// The tokenizer of a model family.
 #[derive(Clone, Copy)]
 pub(crate) struct Tokenizer {
-    bpe: &'static CoreBPE,
+    /// The encoding's tables, built on the first call.
+    bpe: fn() -> &'static CoreBPE,
     /// Whether this is the model's own encoding; otherwise counts are a proxy.
     exact: bool,
     name: &'static str,
@@ -27,7 +32,8 @@ impl std::fmt::Debug for Tokenizer {
 impl Tokenizer {
     /// The encoding of `model`'s family: `o200k_base` for gpt-4o, gpt-4.1, gpt-4.5, gpt-5 and the
     /// o-series, `cl100k_base` for gpt-4 and gpt-3.5; for any other model `cl100k_base` as a proxy
-    /// (open models' tokenizers are of that size; their counts are estimates either way).
+    /// (open models' tokenizers are of that size; their counts are estimates either way). Nothing
+    /// is loaded yet.
     pub(crate) fn for_model(model: &str) -> Self {
         let lower = model.trim().to_ascii_lowercase();
         // Gateways prefix the provider ("openai/gpt-4o"); Azure deployments are often named after
@@ -37,24 +43,33 @@ impl Tokenizer {
             .iter()
             .any(|p| name.starts_with(p));
         if o200k {
-            return Self { bpe: tiktoken_rs::o200k_base_singleton(), exact: true, name: "o200k_base" };
+            return Self { bpe: tiktoken_rs::o200k_base_singleton, exact: true, name: "o200k_base" };
         }
         let cl100k = name.starts_with("gpt-4") || name.starts_with("gpt-3.5") || name.starts_with("gpt-35");
-        Self { bpe: tiktoken_rs::cl100k_base_singleton(), exact: cl100k, name: "cl100k_base" }
+        Self { bpe: tiktoken_rs::cl100k_base_singleton, exact: cl100k, name: "cl100k_base" }
     }
 
-    /// Tokens of `text`.
+    /// Tokens of `text`; the first call builds the encoding's tables.
     pub(crate) fn count(self, text: &str) -> u64 {
         if text.is_empty() {
             return 0;
         }
-        self.bpe.encode_with_special_tokens(text).len() as u64
+        (self.bpe)().encode_with_special_tokens(text).len() as u64
     }
 
     /// Tokens of `text` as the budget reckons them: a proxy tokenizer's count gets an eighth more,
     /// since open models' vocabularies are mostly smaller than `cl100k_base`'s.
     pub(crate) fn budget_count(self, text: &str) -> u64 {
-        let n = self.count(text);
+        self.with_margin(self.count(text))
+    }
+
+    /// An upper bound of [`Tokenizer::budget_count`] for a text of `bytes` bytes, without the
+    /// tables: every token of a byte-level encoding stands for at least one byte.
+    pub(crate) const fn budget_bound(self, bytes: usize) -> u64 {
+        self.with_margin(bytes as u64)
+    }
+
+    const fn with_margin(self, n: u64) -> u64 {
         if self.exact { n } else { n + n.div_ceil(8) }
     }
 
@@ -93,5 +108,24 @@ mod tests {
         let proxy = Tokenizer::for_model("mistral");
         let text = "What did we spend on Meta last month, and how does it compare with September?";
         assert!(proxy.budget_count(text) > proxy.count(text));
+    }
+
+    #[test]
+    fn the_byte_bound_is_never_below_the_budgets_count() {
+        let texts = [
+            "hello world",
+            "What did we spend on Meta last month, and how does it compare with September?",
+            "  \n\n\t  trailing and leading whitespace   ",
+            "Kosten pro Klick: 1,23 € — Zürich, Genève, 東京, 北京, 😀🎉🚀",
+            "<|endoftext|><|im_start|>assistant",
+            "{\"platform\":\"googleAds\",\"range\":{\"preset\":\"last_30_days\"}}",
+            "a",
+        ];
+        for model in ["gpt-4o", "gpt-4", "mistral"] {
+            let t = Tokenizer::for_model(model);
+            for text in texts {
+                assert!(t.budget_bound(text.len()) >= t.budget_count(text), "{model}: {text:?}");
+            }
+        }
     }
 }

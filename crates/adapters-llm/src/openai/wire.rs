@@ -105,6 +105,11 @@ impl<'a> Message<'a> {
         self.token_parts().collect()
     }
 
+    /// The length in bytes of [`Message::token_text`], without writing the text out.
+    pub(crate) fn token_text_len(&self) -> usize {
+        self.token_parts().map(str::len).sum()
+    }
+
     /// Feeds `hasher` what [`Message::token_text`] reads, without writing the text out.
     pub(crate) fn hash_token_text(&self, hasher: &mut impl std::hash::Hasher) {
         for part in self.token_parts() {
