@@ -101,22 +101,6 @@ impl<'a> Prompt<'a> {
         let tail: u64 = self.tokens[self.tail.clone()].iter().sum();
         head + tail + REPLY_PRIMING
     }
-
-    /// Tokens of the whole prompt, every earlier turn sent, without the tools.
-    pub(crate) fn total_tokens(&self) -> u64 {
-        let history: u64 = self.units.iter().map(|unit| self.tokens[unit.clone()].iter().sum::<u64>()).sum();
-        self.fixed_tokens() + history
-    }
-
-    /// Counts every message again with `tokens`.
-    pub(crate) fn recount(&mut self, tokens: impl Fn(&Message<'a>) -> u64) {
-        self.tokens = self.messages.iter().map(tokens).collect();
-    }
-
-    /// Whether there are earlier turns that a smaller window could leave out.
-    pub(crate) fn has_history(&self) -> bool {
-        !self.units.is_empty()
-    }
 }
 
 #[cfg(test)]
@@ -221,17 +205,5 @@ mod tests {
         let w = p.window(40, 100);
         assert_eq!(w.prompt_tokens, p.fixed_tokens() + 100 + w.history_tokens);
         assert!(w.history_tokens > 0 && w.history_tokens <= 40);
-    }
-
-    #[test]
-    fn the_total_is_what_an_unbounded_window_sends_and_a_recount_replaces_every_cost() {
-        let turns = conversation();
-        let mut p = prompt(&turns);
-        assert_eq!(p.total_tokens(), p.window(u64::MAX, 0).prompt_tokens);
-        let bytes = p.total_tokens();
-        p.recount(|_| 1);
-        // All eleven messages are sent, at one token each now.
-        assert_eq!(p.total_tokens(), 11 + REPLY_PRIMING);
-        assert!(bytes > p.total_tokens());
     }
 }

@@ -198,46 +198,35 @@ impl OpenAiChatModel {
         deadline: Instant,
     ) -> Result<ModelTurn, Failure> {
         let tools = self.tool_set(&request.tools);
-        let room = u64::from(self.config().context_tokens - self.config().max_output_tokens);
         // Bounded by length first: a prompt whose every byte could be a token and still fits is
         // sent whole without counting it (nor building the tokenizer's tables, about 40 MB).
-        let mut prompt =
-            Prompt::new(request.turns.iter().map(Message::from_turn).collect(), |message| self.message_bound(message));
-        let mut tool_tokens = tools.bound;
-        let mut counted = false;
-        if prompt.total_tokens() + tool_tokens > room {
-            self.count_exactly(&mut prompt, &mut tool_tokens, &tools);
-            counted = true;
+        let mut fit = Fit { counted: false, history_budget: None };
+        if self.with_window(request, &tools, fit, |window| window.dropped > 0) {
+            fit.counted = true;
         }
-        let mut history_budget = room.saturating_sub(prompt.fixed_tokens() + tool_tokens);
         let mut shrunk = false;
         loop {
-            let window = prompt.window(history_budget, tool_tokens);
+            let (messages, dropped, prompt_tokens, history_tokens) = self.with_window(request, &tools, fit, |w| {
+                (w.messages.len(), w.dropped, w.prompt_tokens, w.history_tokens)
+            });
             tracing::debug!(
-                messages = window.messages.len(),
-                dropped = window.dropped,
-                prompt_tokens = window.prompt_tokens,
-                counted = if counted { self.tokenizer.name() } else { "bytes, an upper bound" },
+                messages,
+                dropped,
+                prompt_tokens,
+                counted = if fit.counted { self.tokenizer.name() } else { "bytes, an upper bound" },
                 "prompt fitted to the context budget"
             );
-            let history_tokens = match self.round(&window.messages, &tools, sink, deadline).await {
-                Ok(answer) => return Ok(self.turn(&answer, &window, &tools)),
-                Err(Failure::ContextLength) if !shrunk && prompt.has_history() && window.history_tokens > 0 => {
-                    window.history_tokens
-                }
+            match self.round(request, &tools, fit, sink, deadline).await {
+                Ok(answer) => return Ok(self.turn(&answer, request, &tools, fit, messages, dropped)),
+                Err(Failure::ContextLength) if !shrunk && history_tokens > 0 => {}
                 Err(failure) => return Err(failure),
-            };
-            // The server's window is smaller than configured: halve the history, once, as counted.
-            // An uncounted prompt was sent whole, so its counted history is all of it.
+            }
+            // The server's window is smaller than configured: halve the history as counted, once.
+            // The history sent so far is all that fits the configured window, by either count.
             shrunk = true;
-            let history_tokens = if counted {
-                history_tokens
-            } else {
-                self.count_exactly(&mut prompt, &mut tool_tokens, &tools);
-                counted = true;
-                prompt.total_tokens() - prompt.fixed_tokens()
-            };
-            history_budget = history_tokens / 2;
+            let counted = Fit { counted: true, history_budget: None };
+            let history_tokens = self.with_window(request, &tools, counted, |w| w.history_tokens);
+            fit = Fit { counted: true, history_budget: Some(history_tokens / 2) };
             tracing::warn!(
                 history_tokens,
                 "the provider reported the prompt too long for its context window; retrying with half the history"
@@ -245,28 +234,54 @@ impl OpenAiChatModel {
         }
     }
 
-    /// Replaces the length bounds of `prompt` and `tool_tokens` by the tokenizer's counts.
-    fn count_exactly(&self, prompt: &mut Prompt<'_>, tool_tokens: &mut u64, tools: &ToolSet) {
-        prompt.recount(|message| self.message_tokens(message));
-        *tool_tokens = tools.tokens(self.tokenizer).budget;
+    /// Fits the prompt of `request` to the context window as `fit` says and hands the messages
+    /// chosen to `use_window`. Built again for each use, so that nothing of it is kept while an
+    /// answer streams (a round after tools holds their results written out).
+    fn with_window<R>(
+        &self,
+        request: &ChatRequest,
+        tools: &ToolSet,
+        fit: Fit,
+        use_window: impl FnOnce(&Window<'_>) -> R,
+    ) -> R {
+        let messages = request.turns.iter().map(Message::from_turn).collect();
+        let prompt = if fit.counted {
+            Prompt::new(messages, |message| self.message_tokens(message))
+        } else {
+            Prompt::new(messages, |message| self.message_bound(message))
+        };
+        let tool_tokens = if fit.counted { tools.tokens(self.tokenizer).budget } else { tools.bound };
+        let room = u64::from(self.config().context_tokens - self.config().max_output_tokens);
+        let history_budget =
+            fit.history_budget.unwrap_or_else(|| room.saturating_sub(prompt.fixed_tokens() + tool_tokens));
+        use_window(&prompt.window(history_budget, tool_tokens))
     }
 
-    /// One round: streamed, or asked again without streaming where streaming cannot work.
+    /// The body of a request for `request`'s prompt, fitted as `fit` says.
+    fn write_request(&self, request: &ChatRequest, tools: &ToolSet, fit: Fit, stream: bool) -> Result<String, Failure> {
+        self.with_window(request, tools, fit, |window| {
+            write_json(&self.body(&window.messages, tools, stream, self.config().max_output_tokens))
+        })
+    }
+
+    /// One round: streamed, or asked again without streaming where streaming cannot work. Each
+    /// attempt writes its own request body.
     async fn round(
         &self,
-        messages: &[&Message<'_>],
+        request: &ChatRequest,
         tools: &ToolSet,
+        fit: Fit,
         sink: &dyn AnswerSink,
         deadline: Instant,
     ) -> Attempt {
-        let delta_sent = AtomicBool::new(false);
+        let delta_sent = &AtomicBool::new(false);
         let offers_tools = !tools.defs.is_empty();
         let mut learned = false;
         if !offers_tools || !self.unstreamed_tools.load(Ordering::Relaxed) {
-            let body = self.body(messages, tools, true, self.config().max_output_tokens);
             let streamed = self
-                .with_retries(deadline, &delta_sent, |attempt| {
-                    self.streamed(&body, &tools.defs, sink, &delta_sent, attempt)
+                .with_retries(deadline, delta_sent, |attempt| {
+                    let body = self.write_request(request, tools, fit, true);
+                    async move { self.streamed(body?, &tools.defs, sink, delta_sent, attempt).await }
                 })
                 .await;
             match streamed {
@@ -289,8 +304,12 @@ impl OpenAiChatModel {
                 Err(failure) => return Err(failure),
             }
         }
-        let body = self.body(messages, tools, false, self.config().max_output_tokens);
-        let answer = self.with_retries(deadline, &delta_sent, |attempt| self.unstreamed(&body, attempt)).await?;
+        let answer = self
+            .with_retries(deadline, delta_sent, |attempt| {
+                let body = self.write_request(request, tools, fit, false);
+                async move { self.unstreamed(body?, attempt).await }
+            })
+            .await?;
         if learned && !self.unstreamed_tools.swap(true, Ordering::Relaxed) {
             tracing::info!("the provider cannot stream rounds that offer tools; such rounds are no longer streamed");
         }
@@ -361,12 +380,13 @@ impl OpenAiChatModel {
         }
     }
 
-    fn post(&self, body: &ChatBody<'_>) -> reqwest::RequestBuilder {
-        let mut request = self.http.post(self.settings.endpoint.clone()).json(body);
+    fn post(&self, body: String, stream: bool) -> reqwest::RequestBuilder {
+        let mut request =
+            self.http.post(self.settings.endpoint.clone()).header(CONTENT_TYPE, "application/json").body(body);
         if let Some(authorization) = &self.settings.authorization {
             request = request.header(AUTHORIZATION, authorization.clone());
         }
-        if body.stream {
+        if stream {
             request = request.header(ACCEPT, "text/event-stream");
         }
         request
@@ -376,14 +396,14 @@ impl OpenAiChatModel {
     #[tracing::instrument(name = "openai.stream", level = "debug", skip_all, fields(attempt))]
     async fn streamed(
         &self,
-        body: &ChatBody<'_>,
+        body: String,
         tools: &[ToolDef],
         sink: &dyn AnswerSink,
         delta_sent: &AtomicBool,
         attempt: u32,
     ) -> Attempt {
         let first_deadline = Instant::now() + self.config().first_token_timeout;
-        let response = match timeout_at(first_deadline, self.post(body).send()).await {
+        let response = match timeout_at(first_deadline, self.post(body, true).send()).await {
             Err(_) => return Err(Failure::FirstTokenTimeout),
             Ok(Err(e)) => return Err(Failure::Connect(describe(&e))),
             Ok(Ok(response)) => response,
@@ -478,8 +498,8 @@ impl OpenAiChatModel {
 
     /// One request without streaming.
     #[tracing::instrument(name = "openai.request", level = "debug", skip_all, fields(attempt))]
-    async fn unstreamed(&self, body: &ChatBody<'_>, attempt: u32) -> Attempt {
-        let response = self.post(body).send().await.map_err(|e| Failure::Connect(describe(&e)))?;
+    async fn unstreamed(&self, body: String, attempt: u32) -> Attempt {
+        let response = self.post(body, false).send().await.map_err(|e| Failure::Connect(describe(&e)))?;
         let status = response.status();
         let headers = response.headers().clone();
         let text = response.text().await.map_err(|e| Failure::Connect(describe(&e)))?;
@@ -496,13 +516,22 @@ impl OpenAiChatModel {
     }
 
     /// The domain's turn from a round's answer, with the provider's usage or an estimate.
-    fn turn(&self, answer: &Assembler, window: &Window, tools: &ToolSet) -> ModelTurn {
+    fn turn(
+        &self,
+        answer: &Assembler,
+        request: &ChatRequest,
+        tools: &ToolSet,
+        fit: Fit,
+        window_messages: usize,
+        dropped_messages: usize,
+    ) -> ModelTurn {
         let tool_calls = answer.tool_calls();
         let usage = self.usage(
             answer.usage,
             || {
-                let messages: u64 =
-                    window.messages.iter().map(|m| PER_MESSAGE + self.tokenizer.count(&m.token_text())).sum();
+                let messages: u64 = self.with_window(request, tools, fit, |window| {
+                    window.messages.iter().map(|m| PER_MESSAGE + self.tokenizer.count(&m.token_text())).sum()
+                });
                 messages + tools.tokens(self.tokenizer).count + REPLY_PRIMING
             },
             &answer.output_text(),
@@ -517,8 +546,8 @@ impl OpenAiChatModel {
             output_tokens = usage.output,
             estimated = usage.estimated,
             tool_calls = tool_calls.len(),
-            window_messages = window.messages.len(),
-            dropped_messages = window.dropped,
+            window_messages,
+            dropped_messages,
             "model round answered"
         );
         ModelTurn { text: answer.text.clone(), tool_calls, usage, model }
@@ -545,13 +574,14 @@ impl OpenAiChatModel {
         ];
         let no_tools = self.tool_set(&[]);
         let sent = messages.each_ref();
-        let body = self.body(&sent, &no_tools, false, TITLE_MAX_TOKENS);
+        let body = write_json(&self.body(&sent, &no_tools, false, TITLE_MAX_TOKENS))?;
         let delta_sent = AtomicBool::new(false);
-        let reply = match self.with_retries(deadline, &delta_sent, |attempt| self.unstreamed(&body, attempt)).await {
-            // No title is no failure: the domain keeps its own.
-            Err(Failure::Empty | Failure::NoEvents) => return Ok(None),
-            other => other?,
-        };
+        let reply =
+            match self.with_retries(deadline, &delta_sent, |attempt| self.unstreamed(body.clone(), attempt)).await {
+                // No title is no failure: the domain keeps its own.
+                Err(Failure::Empty | Failure::NoEvents) => return Ok(None),
+                other => other?,
+            };
         let usage = self.usage(
             reply.usage,
             || {
@@ -563,6 +593,20 @@ impl OpenAiChatModel {
         let model = reply.model.clone().unwrap_or_else(|| self.config().model.clone());
         Ok(clean_title(&reply.text).map(|title| TitleTurn { title, usage, model }))
     }
+}
+
+/// How a request's prompt is fitted to the context window.
+#[derive(Debug, Clone, Copy)]
+struct Fit {
+    /// Counted with the tokenizer; otherwise bounded by length, which is enough while all fits.
+    counted: bool,
+    /// Tokens of earlier turns to send; `None`: as many as the window holds.
+    history_budget: Option<u64>,
+}
+
+/// A request body written out.
+fn write_json(body: &ChatBody<'_>) -> Result<String, Failure> {
+    serde_json::to_string(body).map_err(|e| Failure::Malformed(format!("the request could not be written: {e}")))
 }
 
 /// A transport error with its causes ("error sending request … : connection refused"): reqwest's
