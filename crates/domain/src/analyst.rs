@@ -1,6 +1,7 @@
 //! What the analyst (the chat model) is given and gives back: turns, context, usage, and the working
 //! stored with each answer.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
@@ -52,8 +53,8 @@ pub struct AnalystContext {
 /// One turn of the exchange given to the model.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChatTurn {
-    /// Instructions to the model.
-    System(String),
+    /// Instructions to the model: fixed rules are borrowed, not copied into every request.
+    System(Cow<'static, str>),
     /// What the user wrote.
     User(String),
     /// What the model said earlier, and any tools it called.

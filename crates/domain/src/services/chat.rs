@@ -2,6 +2,7 @@
 //! through the tools, check the answer's figures against what the tools returned, and store the
 //! answer with its model, tokens, cost and working.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -384,7 +385,8 @@ impl Turn {
             demo: scope.demo(),
             platforms: scope.platforms(),
         };
-        let mut turns = vec![ChatTurn::System(system_prompt(&context))];
+        let mut turns =
+            vec![ChatTurn::System(Cow::Borrowed(ANALYST_RULES)), ChatTurn::System(setting(&context).into())];
         turns.extend(self.history().await?);
         // One request, extended in place each round: its turns are not copied per round, and the
         // model holds the only copy while it streams.
@@ -527,7 +529,7 @@ impl Turn {
             window.push(match message.role {
                 Role::User => ChatTurn::User(message.content),
                 Role::Assistant => ChatTurn::Assistant { text: message.content, tool_calls: vec![] },
-                Role::System => ChatTurn::System(message.content),
+                Role::System => ChatTurn::System(message.content.into()),
             });
         }
         window.reverse();
@@ -581,7 +583,16 @@ fn fit_reserve(message: &mut Message) {
     }
 }
 
-fn system_prompt(context: &AnalystContext) -> String {
+/// The analyst's rules, the same for every client: the first system turn, so that every request
+/// starts with the same text (a prefix a provider can cache) and no request holds its own copy.
+const ANALYST_RULES: &str = "You are a marketing analyst for an agency, answering questions about one client's \
+     marketing. Get every figure you give from a tool; never invent or estimate numbers. Ask the tools for dates \
+     with presets (last_month, last_7_days, ...) or explicit ISO dates; do not work out dates yourself, and state \
+     the dates each figure covers, as the tools give them. Money is in each account's currency: never add amounts \
+     in different currencies. If the tools cannot answer a question, say so plainly and say what data would.";
+
+/// The question's setting, the second system turn: the client, its date and what the tools read.
+fn setting(context: &AnalystContext) -> String {
     let source = if context.demo {
         "No platform is connected for this client yet, so the tools return DEMO data: say so in every answer that \
          uses them."
@@ -590,12 +601,8 @@ fn system_prompt(context: &AnalystContext) -> String {
     };
     let platforms: Vec<&str> = context.platforms.iter().map(|p| p.key()).collect();
     format!(
-        "You are a marketing analyst for an agency, answering questions about the client \"{name}\". Today is \
-         {today} in the client's time zone ({zone}). The tools can read: {platforms}. Get every figure you give from \
-         a tool; never invent or estimate numbers. Ask the tools for dates with presets (last_month, last_7_days, \
-         ...) or explicit ISO dates; do not work out dates yourself, and state the dates each figure covers, as the \
-         tools give them. Money is in each account's currency: never add amounts in different currencies. {source} \
-         If the tools cannot answer a question, say so plainly and say what data would.",
+        "The client is \"{name}\". Today is {today} in the client's time zone ({zone}). The tools can read: \
+         {platforms}. {source}",
         name = context.client_name,
         today = context.today,
         zone = context.time_zone.name(),

@@ -639,8 +639,11 @@ async fn the_client_time_zone_decides_today() {
     });
     mocks.model.expect_complete().returning(|request, _| {
         assert_eq!(request.context.today, NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
-        let ChatTurn::System(prompt) = &request.turns[0] else { panic!("the system prompt comes first") };
-        assert!(prompt.contains("Today is 2026-11-26 in the client's time zone (Pacific/Kiritimati)"), "{prompt}");
+        let [ChatTurn::System(rules), ChatTurn::System(setting), ..] = &request.turns[..] else {
+            panic!("the rules, then the setting, come first")
+        };
+        assert!(rules.contains("never invent or estimate numbers"), "{rules}");
+        assert!(setting.contains("Today is 2026-11-26 in the client's time zone (Pacific/Kiritimati)"), "{setting}");
         Ok(answer("ok"))
     });
     mocks.service(ChatSettings::default()).send(user_id(1), conversation_id(1), content("hi")).await.unwrap();
