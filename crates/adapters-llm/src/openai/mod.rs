@@ -436,43 +436,38 @@ impl OpenAiChatModel {
             let mut events = response.bytes_stream().eventsource();
             let mut any_event = false;
             loop {
-                let next = if any_event {
-                    events.next().await
-                } else {
-                    timeout_at(first_deadline, events.next()).await.map_err(|_| Failure::FirstTokenTimeout)?
-                };
-                let event = match next {
-                    None => break,
-                    Some(Ok(event)) => event,
-                    Some(Err(EventStreamError::Transport(e))) => {
-                        return Err(if delta_sent.load(Ordering::Relaxed) {
-                            Failure::Cut
-                        } else {
-                            Failure::Connect(describe(&e))
-                        });
+                // The event and its chunk are read in this block, so that the stream's state does
+                // not keep them (or room for them) while a piece waits for the client.
+                let read = {
+                    let next = if any_event {
+                        events.next().await
+                    } else {
+                        timeout_at(first_deadline, events.next()).await.map_err(|_| Failure::FirstTokenTimeout)?
+                    };
+                    match next {
+                        None => break,
+                        Some(Ok(event)) => absorb_event(&mut answer, &mut gate, &event)?,
+                        Some(Err(EventStreamError::Transport(e))) => {
+                            return Err(if delta_sent.load(Ordering::Relaxed) {
+                                Failure::Cut
+                            } else {
+                                Failure::Connect(describe(&e))
+                            });
+                        }
+                        Some(Err(e)) => return Err(Failure::Malformed(short(&e.to_string()))),
                     }
-                    Some(Err(e)) => return Err(Failure::Malformed(short(&e.to_string()))),
                 };
-                let data = event.data.trim();
-                if data.is_empty() {
-                    continue;
-                }
-                any_event = true;
-                if data == "[DONE]" {
-                    break;
-                }
-                if event.event == "error" {
-                    return Err(Failure::Reported(short(data)));
-                }
-                let chunk: Chunk = serde_json::from_str(data).map_err(|e| Failure::Malformed(e.to_string()))?;
-                if let Some(error) = chunk.error {
-                    return Err(reported(error));
-                }
-                answer.model(chunk.model.as_deref());
-                answer.usage(chunk.usage);
-                for choice in chunk.choices.unwrap_or_default() {
-                    if let Some(piece) = answer.choice(choice).and_then(|text| gate.push(&text)) {
-                        send(sink, delta_sent, &piece).await;
+                match read {
+                    Read::Nothing => {}
+                    Read::Done => {
+                        any_event = true;
+                        break;
+                    }
+                    Read::Chunk(piece) => {
+                        any_event = true;
+                        if let Some(piece) = piece {
+                            send(sink, delta_sent, &piece).await;
+                        }
                     }
                 }
             }
@@ -629,6 +624,47 @@ async fn send(sink: &dyn AnswerSink, delta_sent: &AtomicBool, piece: &str) {
     }
     delta_sent.store(true, Ordering::Relaxed);
     sink.delta(piece).await;
+}
+
+/// What one event of a stream held.
+enum Read {
+    /// No data: not an event.
+    Nothing,
+    /// `[DONE]`.
+    Done,
+    /// A chunk, read into the answer, with the text it lets through to the client.
+    Chunk(Option<String>),
+}
+
+/// Reads one streamed event into `answer`, passing its text through `gate`.
+fn absorb_event(
+    answer: &mut Assembler,
+    gate: &mut TextGate,
+    event: &eventsource_stream::Event,
+) -> Result<Read, Failure> {
+    let data = event.data.trim();
+    if data.is_empty() {
+        return Ok(Read::Nothing);
+    }
+    if data == "[DONE]" {
+        return Ok(Read::Done);
+    }
+    if event.event == "error" {
+        return Err(Failure::Reported(short(data)));
+    }
+    let chunk: Chunk = serde_json::from_str(data).map_err(|e| Failure::Malformed(e.to_string()))?;
+    if let Some(error) = chunk.error {
+        return Err(reported(error));
+    }
+    answer.model(chunk.model.as_deref());
+    answer.usage(chunk.usage);
+    let mut passed: Option<String> = None;
+    for choice in chunk.choices.unwrap_or_default() {
+        if let Some(piece) = answer.choice(choice).and_then(|text| gate.push(&text)) {
+            passed.get_or_insert_default().push_str(&piece);
+        }
+    }
+    Ok(Read::Chunk(passed))
 }
 
 /// Reads a whole `chat.completion` body into `answer`.
