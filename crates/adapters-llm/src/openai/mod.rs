@@ -201,22 +201,24 @@ impl OpenAiChatModel {
         // Bounded by length first: a prompt whose every byte could be a token and still fits is
         // sent whole without counting it (nor building the tokenizer's tables, about 40 MB).
         let mut fit = Fit { counted: false, history_budget: None };
-        if self.with_window(request, &tools, fit, |window| window.dropped > 0) {
-            fit.counted = true;
-        }
         let mut shrunk = false;
         loop {
-            let (messages, dropped, prompt_tokens, history_tokens) = self.with_window(request, &tools, fit, |w| {
-                (w.messages.len(), w.dropped, w.prompt_tokens, w.history_tokens)
-            });
+            let stream = tools.defs.is_empty() || !self.unstreamed_tools.load(Ordering::Relaxed);
+            let mut first = self.first_request(request, &tools, fit, stream);
+            if !fit.counted && first.dropped > 0 {
+                // Not everything fits by length: count it.
+                fit.counted = true;
+                first = self.first_request(request, &tools, fit, stream);
+            }
+            let (messages, dropped, history_tokens) = (first.messages, first.dropped, first.history_tokens);
             tracing::debug!(
                 messages,
                 dropped,
-                prompt_tokens,
+                prompt_tokens = first.prompt_tokens,
                 counted = if fit.counted { self.tokenizer.name() } else { "bytes, an upper bound" },
                 "prompt fitted to the context budget"
             );
-            match self.round(request, &tools, fit, sink, deadline).await {
+            match self.round(request, &tools, fit, first, sink, deadline).await {
                 Ok(answer) => return Ok(self.turn(&answer, request, &tools, fit, messages, dropped)),
                 Err(Failure::ContextLength) if !shrunk && history_tokens > 0 => {}
                 Err(failure) => return Err(failure),
@@ -257,6 +259,18 @@ impl OpenAiChatModel {
         use_window(&prompt.window(history_budget, tool_tokens))
     }
 
+    /// A round's first request for `request`'s prompt, fitted as `fit` says, with what it sends.
+    fn first_request(&self, request: &ChatRequest, tools: &ToolSet, fit: Fit, stream: bool) -> FirstRequest {
+        self.with_window(request, tools, fit, |window| FirstRequest {
+            body: write_json(&self.body(&window.messages, tools, stream, self.config().max_output_tokens)),
+            stream,
+            messages: window.messages.len(),
+            dropped: window.dropped,
+            prompt_tokens: window.prompt_tokens,
+            history_tokens: window.history_tokens,
+        })
+    }
+
     /// The body of a request for `request`'s prompt, fitted as `fit` says.
     fn write_request(&self, request: &ChatRequest, tools: &ToolSet, fit: Fit, stream: bool) -> Result<String, Failure> {
         self.with_window(request, tools, fit, |window| {
@@ -264,23 +278,25 @@ impl OpenAiChatModel {
         })
     }
 
-    /// One round: streamed, or asked again without streaming where streaming cannot work. Each
-    /// attempt writes its own request body.
+    /// One round, starting with `first`: streamed, or asked again without streaming where
+    /// streaming cannot work. Each later attempt writes its own request body.
     async fn round(
         &self,
         request: &ChatRequest,
         tools: &ToolSet,
         fit: Fit,
+        first: FirstRequest,
         sink: &dyn AnswerSink,
         deadline: Instant,
     ) -> Attempt {
         let delta_sent = &AtomicBool::new(false);
         let offers_tools = !tools.defs.is_empty();
         let mut learned = false;
-        if !offers_tools || !self.unstreamed_tools.load(Ordering::Relaxed) {
+        let mut first_body = Some(first.body);
+        if first.stream {
             let streamed = self
                 .with_retries(deadline, delta_sent, |attempt| {
-                    let body = self.write_request(request, tools, fit, true);
+                    let body = first_body.take().unwrap_or_else(|| self.write_request(request, tools, fit, true));
                     async move { self.streamed(body?, &tools.defs, sink, delta_sent, attempt).await }
                 })
                 .await;
@@ -306,7 +322,8 @@ impl OpenAiChatModel {
         }
         let answer = self
             .with_retries(deadline, delta_sent, |attempt| {
-                let body = self.write_request(request, tools, fit, false);
+                let written = first_body.take().filter(|_| !first.stream);
+                let body = written.unwrap_or_else(|| self.write_request(request, tools, fit, false));
                 async move { self.unstreamed(body?, attempt).await }
             })
             .await?;
@@ -597,6 +614,17 @@ struct Fit {
     counted: bool,
     /// Tokens of earlier turns to send; `None`: as many as the window holds.
     history_budget: Option<u64>,
+}
+
+/// A round's first request: its body, written while its prompt was fitted, and what it sends.
+struct FirstRequest {
+    body: Result<String, Failure>,
+    /// Whether the body asks for a stream.
+    stream: bool,
+    messages: usize,
+    dropped: usize,
+    prompt_tokens: u64,
+    history_tokens: u64,
 }
 
 /// A request body written out.
