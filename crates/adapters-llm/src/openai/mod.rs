@@ -204,11 +204,11 @@ impl OpenAiChatModel {
         let mut shrunk = false;
         loop {
             let stream = tools.defs.is_empty() || !self.unstreamed_tools.load(Ordering::Relaxed);
-            let mut first = self.first_request(request, &tools, fit, stream);
+            let mut first = self.write_request(request, &tools, fit, stream);
             if !fit.counted && first.dropped > 0 {
                 // Not everything fits by length: count it.
                 fit.counted = true;
-                first = self.first_request(request, &tools, fit, stream);
+                first = self.write_request(request, &tools, fit, stream);
             }
             let (messages, dropped, history_tokens) = (first.messages, first.dropped, first.history_tokens);
             tracing::debug!(
@@ -259,22 +259,16 @@ impl OpenAiChatModel {
         use_window(&prompt.window(history_budget, tool_tokens))
     }
 
-    /// A round's first request for `request`'s prompt, fitted as `fit` says, with what it sends.
-    fn first_request(&self, request: &ChatRequest, tools: &ToolSet, fit: Fit, stream: bool) -> FirstRequest {
-        self.with_window(request, tools, fit, |window| FirstRequest {
+    /// A request for `request`'s prompt, fitted as `fit` says, with what it sends: a round's first,
+    /// or (its body only) a retry's.
+    fn write_request(&self, request: &ChatRequest, tools: &ToolSet, fit: Fit, stream: bool) -> WrittenRequest {
+        self.with_window(request, tools, fit, |window| WrittenRequest {
             body: write_json(&self.body(&window.messages, tools, stream, self.config().max_output_tokens)),
             stream,
             messages: window.messages.len(),
             dropped: window.dropped,
             prompt_tokens: window.prompt_tokens,
             history_tokens: window.history_tokens,
-        })
-    }
-
-    /// The body of a request for `request`'s prompt, fitted as `fit` says.
-    fn write_request(&self, request: &ChatRequest, tools: &ToolSet, fit: Fit, stream: bool) -> Result<String, Failure> {
-        self.with_window(request, tools, fit, |window| {
-            write_json(&self.body(&window.messages, tools, stream, self.config().max_output_tokens))
         })
     }
 
@@ -285,7 +279,7 @@ impl OpenAiChatModel {
         request: &ChatRequest,
         tools: &ToolSet,
         fit: Fit,
-        first: FirstRequest,
+        first: WrittenRequest,
         sink: &dyn AnswerSink,
         deadline: Instant,
     ) -> Attempt {
@@ -296,7 +290,7 @@ impl OpenAiChatModel {
         if first.stream {
             let streamed = self
                 .with_retries(deadline, delta_sent, |attempt| {
-                    let body = first_body.take().unwrap_or_else(|| self.write_request(request, tools, fit, true));
+                    let body = first_body.take().unwrap_or_else(|| self.write_request(request, tools, fit, true).body);
                     async move { self.streamed(body?, &tools.defs, sink, delta_sent, attempt).await }
                 })
                 .await;
@@ -323,7 +317,7 @@ impl OpenAiChatModel {
         let answer = self
             .with_retries(deadline, delta_sent, |attempt| {
                 let written = first_body.take().filter(|_| !first.stream);
-                let body = written.unwrap_or_else(|| self.write_request(request, tools, fit, false));
+                let body = written.unwrap_or_else(|| self.write_request(request, tools, fit, false).body);
                 async move { self.unstreamed(body?, attempt).await }
             })
             .await?;
@@ -616,8 +610,8 @@ struct Fit {
     history_budget: Option<u64>,
 }
 
-/// A round's first request: its body, written while its prompt was fitted, and what it sends.
-struct FirstRequest {
+/// A request written out: its body, written while its prompt was fitted, and what it sends.
+struct WrittenRequest {
     body: Result<String, Failure>,
     /// Whether the body asks for a stream.
     stream: bool,
