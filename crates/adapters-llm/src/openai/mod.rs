@@ -224,10 +224,13 @@ impl OpenAiChatModel {
                 Err(failure) => return Err(failure),
             }
             // The server's window is smaller than configured: halve the history as counted, once.
-            // The history sent so far is all that fits the configured window, by either count.
+            // An uncounted prompt sent all its history, which is all that fits by the count too.
             shrunk = true;
-            let counted = Fit { counted: true, history_budget: None };
-            let history_tokens = self.with_window(request, &tools, counted, |w| w.history_tokens);
+            let history_tokens = if fit.counted {
+                history_tokens
+            } else {
+                self.with_window(request, &tools, Fit { counted: true, history_budget: None }, |w| w.history_tokens)
+            };
             fit = Fit { counted: true, history_budget: Some(history_tokens / 2) };
             tracing::warn!(
                 history_tokens,
